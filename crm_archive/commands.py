@@ -1,0 +1,62 @@
+"""Bench commands: `bench --site SITE crm-archive make-demo | adopt-customers`."""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("crm-archive")
+def crm_archive():
+	"""crm_archive: demo data, adoption and benchmarks."""
+
+
+@crm_archive.command("make-demo")
+@click.option("--archives", default=60, show_default=True, help="How many archives to make")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data)")
+@pass_context
+def make_demo(context, archives, seed):
+	"""Deterministic demo data through ERPNext's own APIs."""
+	import frappe
+
+	from crm_archive.demo import make_demo as _make_demo
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		with click.progressbar(length=archives, label="Demo archives") as bar:
+			last = [0]
+
+			def progress(done, total):
+				bar.update(done - last[0])
+				last[0] = done
+
+			stats = _make_demo(archives=archives, seed=seed, progress=progress)
+		frappe.db.commit()
+		click.echo(", ".join(f"{k}: {v}" for k, v in stats.items()))
+	finally:
+		frappe.destroy()
+
+
+@crm_archive.command("adopt-customers")
+@pass_context
+def adopt_customers(context):
+	"""Create an archive for every Customer that has none (idempotent)."""
+	import frappe
+
+	from crm_archive.adoption import archive_from_customer, customers_without_archive
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		rows = customers_without_archive()
+		with click.progressbar(rows, label="Archiving customers") as bar:
+			for i, row in enumerate(bar, 1):
+				archive_from_customer(row).insert(ignore_permissions=True)
+				if i % 500 == 0:
+					frappe.db.commit()
+		frappe.db.commit()
+		click.echo(f"{len(rows)} archives created")
+	finally:
+		frappe.destroy()
+
+
+commands = [crm_archive]

@@ -1,0 +1,51 @@
+// Copyright (c) 2026, crm_archive developers and contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Customer Archive", {
+	setup(frm) {
+		frm.set_query("customer", () => ({ filters: { crm_archive: ["is", "not set"] } }));
+	},
+
+	refresh(frm) {
+		if (frm.is_new()) return;
+		if (!frm.doc.customer && frappe.model.can_create("Customer")) {
+			frm.add_custom_button(__("Create Customer"), () => {
+				frm.call("create_customer").then((r) => {
+					if (r.message) {
+						frappe.show_alert({
+							message: __("Customer {0} created and linked", [r.message]),
+							indicator: "green",
+						});
+						frm.reload_doc();
+					}
+				});
+			});
+		}
+		frm.add_custom_button(
+			__("Log Interaction"),
+			() => {
+				frappe.new_doc("Customer Interaction", { customer_archive: frm.doc.name });
+			},
+			__("Create")
+		);
+	},
+
+	date_of_birth(frm) {
+		if (!frm.doc.date_of_birth) return frm.set_value("age", null);
+		const dob = frappe.datetime.str_to_obj(frm.doc.date_of_birth);
+		const today = new Date();
+		let age = today.getFullYear() - dob.getFullYear();
+		const m = today.getMonth() - dob.getMonth();
+		if (m < 0 || (m === 0 && today.getDate() < dob.getDate())) age--;
+		frm.set_value("age", Math.max(age, 0));
+	},
+
+	headcount(frm) {
+		const h = frm.doc.headcount;
+		let band = "";
+		if (h !== null && h !== undefined && h !== "" && h >= 0) {
+			band = h < 50 ? "Small" : h <= 500 ? "Medium" : "Large";
+		}
+		frm.set_value("company_size", band);
+	},
+});

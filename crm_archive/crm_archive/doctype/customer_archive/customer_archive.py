@@ -1,0 +1,176 @@
+# Copyright (c) 2026, crm_archive developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import getdate, nowdate
+
+from crm_archive.logic import archive as rules
+from crm_archive.utils import phone_region
+
+
+class CustomerArchive(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def onload(self):
+		self.age = rules.age_on(getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate()))
+
+	def validate(self):
+		self.validate_full_name()
+		self.validate_date_of_birth()
+		self.validate_headcount()
+		self.validate_email()
+		self.validate_mobile()
+		self.validate_social_accounts()
+		self.validate_customer_link()
+		self.validate_lead_link()
+		self.set_derived_fields()
+
+	def on_update(self):
+		self.sync_customer_back_link()
+
+	def on_trash(self):
+		if self.customer:
+			clear_back_link(self.customer, self.name)
+
+	# --- validation -------------------------------------------------------------------------------------
+
+	def validate_full_name(self):
+		self.full_name = (self.full_name or "").strip()
+		if not self.full_name:
+			frappe.throw(_("Customer Name is required."), title=_("Missing Value"))
+
+	def validate_date_of_birth(self):
+		if self.date_of_birth and getdate(self.date_of_birth) > getdate(nowdate()):
+			frappe.throw(
+				_("Date of Birth {0} is in the future.").format(frappe.format(self.date_of_birth, "Date")),
+				title=_("Invalid Date of Birth"),
+			)
+
+	def validate_headcount(self):
+		if self.headcount is not None and int(self.headcount) < 0:
+			frappe.throw(_("Headcount cannot be negative."), title=_("Invalid Headcount"))
+
+	def validate_email(self):
+		if not self.email_id:
+			return
+		self.email_id = self.email_id.strip()
+		if not rules.is_valid_email(self.email_id):
+			frappe.throw(
+				_("{0} is not a valid email address.").format(frappe.bold(self.email_id)),
+				title=_("Invalid Email"),
+			)
+
+	def validate_mobile(self):
+		if not self.mobile_no:
+			return
+		region = phone_region()
+		try:
+			self.mobile_no = rules.normalize_phone(self.mobile_no, region)
+		except rules.InvalidPhone:
+			frappe.throw(
+				_("{0} is not a valid phone number (region {1}).").format(frappe.bold(self.mobile_no), region),
+				title=_("Invalid Phone Number"),
+			)
+
+	def validate_social_accounts(self):
+		for row in self.social_accounts:
+			row.account = (row.account or "").strip()
+			if not row.account:
+				frappe.throw(_("Row {0}: Account is required.").format(row.idx), title=_("Social Accounts"))
+
+	def validate_customer_link(self):
+		if not self.customer:
+			return
+		other = frappe.db.get_value(
+			"Customer Archive", {"customer": self.customer, "name": ("!=", self.name)}, "name"
+		)
+		if other:
+			frappe.throw(
+				_("Customer {0} is already linked to archive {1}.").format(
+					frappe.bold(self.customer), frappe.utils.get_link_to_form("Customer Archive", other)
+				),
+				title=_("Customer Already Linked"),
+			)
+
+	def validate_lead_link(self):
+		if not self.lead:
+			return
+		other = frappe.db.get_value("Customer Archive", {"lead": self.lead, "name": ("!=", self.name)}, "name")
+		if other:
+			frappe.throw(
+				_("Lead {0} already has archive {1}.").format(
+					frappe.bold(self.lead), frappe.utils.get_link_to_form("Customer Archive", other)
+				),
+				title=_("Lead Already Archived"),
+			)
+
+	# --- derived fields ---------------------------------------------------------------------------------
+
+	def set_derived_fields(self):
+		self.age = rules.age_on(getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate()))
+		self.company_size = rules.size_band(self.headcount) if self.headcount not in (None, "") else ""
+		values = self.as_dict()
+		values["id_number"] = None  # never part of the score: it is confidential
+		self.completeness_score = rules.completeness(values)
+
+	# --- the ERPNext Customer link ----------------------------------------------------------------------
+
+	def sync_customer_back_link(self):
+		before = self.get_doc_before_save()
+		old = before.customer if before else None
+		if old and old != self.customer:
+			clear_back_link(old, self.name)
+		if self.customer and frappe.db.get_value("Customer", self.customer, "crm_archive") != self.name:
+			frappe.db.set_value("Customer", self.customer, "crm_archive", self.name, update_modified=False)
+
+	@frappe.whitelist()
+	def create_customer(self) -> str:
+		"""Create the ERPNext Customer for this archive and link both ways."""
+		self.check_permission("write")
+		if self.customer:
+			frappe.throw(
+				_("This archive is already linked to Customer {0}.").format(frappe.bold(self.customer)),
+				title=_("Customer Already Linked"),
+			)
+		frappe.has_permission("Customer", "create", throw=True)
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": self.company_name or self.full_name,
+				"customer_type": "Company" if self.company_name else "Individual",
+				"customer_group": default_customer_group(),
+				"territory": self.territory or default_territory(),
+				"industry": self.industry,
+				"lead_name": self.lead,
+				"account_manager": self.account_manager,
+			}
+		)
+		customer.flags.from_customer_archive = self.name
+		customer.insert()
+		self.customer = customer.name
+		self.save()
+		return customer.name
+
+
+def clear_back_link(customer: str, archive: str):
+	if frappe.db.get_value("Customer", customer, "crm_archive") == archive:
+		frappe.db.set_value("Customer", customer, "crm_archive", None, update_modified=False)
+
+
+def default_customer_group() -> str:
+	return (
+		frappe.db.get_single_value("Selling Settings", "customer_group")
+		or frappe.db.get_value("Customer Group", {"is_group": 0}, "name", order_by="lft")
+		or "All Customer Groups"
+	)
+
+
+def default_territory() -> str:
+	return (
+		frappe.db.get_single_value("Selling Settings", "territory")
+		or frappe.db.get_value("Territory", {"is_group": 0}, "name", order_by="lft")
+		or "All Territories"
+	)

@@ -1,0 +1,90 @@
+# Copyright (c) 2026, crm_archive developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, get_datetime, now_datetime
+
+from crm_archive.logic import archive as rules
+from crm_archive.utils import get_settings
+
+
+class CustomerInteraction(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def validate(self):
+		self.validate_interaction_datetime()
+		self.validate_follow_up_date()
+		self.validate_satisfaction()
+		self.summary = (self.summary or "").strip()
+		if not self.summary:
+			frappe.throw(_("Summary is required."), title=_("Missing Value"))
+
+	def on_update(self):
+		refresh_archive_interaction_dates(self.customer_archive)
+		before = self.get_doc_before_save()
+		if before and before.customer_archive != self.customer_archive:
+			refresh_archive_interaction_dates(before.customer_archive)
+
+	def after_rename(self, old, new, merge=False):
+		refresh_archive_interaction_dates(self.customer_archive)
+
+	def on_trash(self):
+		# The row is still there during on_trash: leave it out explicitly.
+		refresh_archive_interaction_dates(self.customer_archive, exclude=self.name)
+
+	def validate_interaction_datetime(self):
+		if not self.interaction_datetime:
+			self.interaction_datetime = now_datetime()
+		when = get_datetime(self.interaction_datetime)
+		days = cint(get_settings().max_future_interaction_days) or 366
+		problem = rules.interaction_date_problem(when, now_datetime(), days)
+		if problem == "too_early":
+			frappe.throw(_("Interaction date {0} is before 1900.").format(when), title=_("Invalid Date"))
+		if problem == "too_late":
+			frappe.throw(
+				_("Interaction date {0} is more than {1} days in the future.").format(when, days),
+				title=_("Invalid Date"),
+			)
+
+	def validate_follow_up_date(self):
+		if not self.next_follow_up_date:
+			return
+		follow_up = frappe.utils.getdate(self.next_follow_up_date)
+		if follow_up < get_datetime(self.interaction_datetime).date():
+			frappe.throw(
+				_("Next Follow-up Date {0} is before the interaction itself.").format(follow_up),
+				title=_("Invalid Date"),
+			)
+		if follow_up.year > now_datetime().year + 10:
+			frappe.throw(_("Next Follow-up Date {0} is too far ahead.").format(follow_up), title=_("Invalid Date"))
+
+	def validate_satisfaction(self):
+		if self.satisfaction is not None and not 0 <= float(self.satisfaction) <= 1:
+			frappe.throw(_("Satisfaction must be between 0 and 5 stars."), title=_("Invalid Rating"))
+
+
+def refresh_archive_interaction_dates(archive: str | None, exclude: str | None = None):
+	"""Recompute an archive's last interaction and next follow-up from its interactions."""
+	if not archive or not frappe.db.exists("Customer Archive", archive):
+		return
+	filters = {"customer_archive": archive}
+	if exclude:
+		filters["name"] = ("!=", exclude)
+	# Only the latest two rows can matter (the latest one, ties broken by name).
+	rows = frappe.get_all(
+		"Customer Interaction",
+		filters=filters,
+		fields=["name", "interaction_datetime", "next_follow_up_date"],
+		order_by="interaction_datetime desc, name desc",
+		limit=1,
+	)
+	last, next_follow_up = rules.summarize_interactions(rows)
+	frappe.db.set_value(
+		"Customer Archive",
+		archive,
+		{"last_interaction_date": last, "next_follow_up_date": next_follow_up},
+		update_modified=False,
+	)

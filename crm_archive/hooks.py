@@ -1,0 +1,40 @@
+app_name = "crm_archive"
+app_title = "CRM Archive"
+app_publisher = "crm_archive developers"
+app_description = "Customer archive, tiering and lifecycle for ERPNext (客户档案 · 客户分层 · 客户进程)"
+app_email = "dev@crm-archive.invalid"
+app_license = "GPL-3.0"
+app_icon = "octicon octicon-organization"
+app_color = "blue"
+
+# "org/repo" form: frappe resolves a bare "erpnext" by asking GitHub, which fails offline.
+required_apps = ["frappe/erpnext"]
+
+export_python_type_annotations = True
+
+# Installation
+# ------------
+after_install = "crm_archive.install.after_install"
+after_migrate = "crm_archive.install.after_migrate"
+before_uninstall = "crm_archive.install.before_uninstall"
+
+# Testing
+# -------
+before_tests = "crm_archive.tests.utils.before_tests"
+
+# Desk
+# ----
+doctype_js = {
+	"Customer": "public/js/customer.js",
+	"Lead": "public/js/lead.js",
+}
+
+# Hooks on other apps' doctypes (see overrides/)
+# ----------------------------------------------
+doc_events = {
+	"Customer": {
+		"after_insert": "crm_archive.overrides.customer.after_insert",
+	},
+}
+
+# Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).

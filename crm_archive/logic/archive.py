@@ -1,0 +1,142 @@
+"""Pure rules about one customer archive: derived fields, data checks, interaction summary.
+
+Nothing here imports frappe, so the rules are unit-tested in milliseconds (tests/test_archive_logic.py)
+and the doctype controllers only read fields, call these functions and write the results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+
+SMALL_MAX = 49  # Small  < 50
+MEDIUM_MAX = 500  # Medium 50–500, Large > 500
+
+# Fields whose presence makes an archive useful to a sales team; the completeness score is their share.
+KEY_FIELDS = (
+	"full_name",
+	"gender",
+	"date_of_birth",
+	"occupation",
+	"mobile_no",
+	"email_id",
+	"company_name",
+	"industry",
+	"territory",
+	"city",
+	"first_contact_date",
+	"first_contact_channel",
+	"functional_needs",
+	"price_preference",
+	"account_manager",
+	"customer",
+)
+
+EARLIEST_INTERACTION = datetime(1900, 1, 1)
+
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+class InvalidPhone(ValueError):
+	"""The text is not a phone number that can be dialled in the given region."""
+
+
+def size_band(headcount: int | None) -> str:
+	"""Company size band from headcount: Small < 50, Medium 50–500, Large > 500; '' when unknown."""
+	if headcount is None or headcount == "":
+		return ""
+	headcount = int(headcount)
+	if headcount < 0:
+		raise ValueError("headcount must not be negative")
+	if headcount <= SMALL_MAX:
+		return "Small"
+	if headcount <= MEDIUM_MAX:
+		return "Medium"
+	return "Large"
+
+
+def age_on(date_of_birth: date | None, today: date) -> int | None:
+	"""Whole years between the birth date and today (None when no birth date)."""
+	if not date_of_birth:
+		return None
+	years = today.year - date_of_birth.year
+	if (today.month, today.day) < (date_of_birth.month, date_of_birth.day):
+		years -= 1
+	return max(years, 0)
+
+
+def completeness(values: Mapping[str, object], fields: Iterable[str] = KEY_FIELDS) -> float:
+	"""Share of key fields that hold a value, as a percentage rounded to one decimal."""
+	fields = tuple(fields)
+	if not fields:
+		return 100.0
+	filled = sum(1 for f in fields if _has_value(values.get(f)))
+	return round(100.0 * filled / len(fields), 1)
+
+
+def _has_value(value: object) -> bool:
+	if value is None:
+		return False
+	if isinstance(value, str):
+		return bool(value.strip())
+	if isinstance(value, list | tuple):
+		return bool(value)
+	return True
+
+
+def is_valid_email(email: str) -> bool:
+	email = (email or "").strip()
+	return len(email) <= 254 and bool(_EMAIL_RE.match(email))
+
+
+def normalize_email(email: str | None) -> str:
+	return (email or "").strip().lower()
+
+
+def normalize_phone(raw: str, region: str = "CN") -> str:
+	"""The E.164 form of a phone number (+8613812345678) or InvalidPhone.
+
+	Spaces, dashes, brackets and a leading 00 or +country code are accepted; the region applies to
+	numbers written without a country code.
+	"""
+	import phonenumbers
+
+	text = (raw or "").strip()
+	if not text:
+		raise InvalidPhone("empty")
+	if text.startswith("00"):
+		text = "+" + text[2:]
+	try:
+		number = phonenumbers.parse(text, (region or "CN").upper())
+	except phonenumbers.NumberParseException as e:
+		raise InvalidPhone(str(e)) from None
+	if not phonenumbers.is_valid_number(number):
+		raise InvalidPhone("not a valid number")
+	return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def interaction_date_problem(when: datetime, now: datetime, max_future_days: int) -> str | None:
+	"""Why an interaction's date is absurd ('too_early' / 'too_late'), or None when it is fine."""
+	if when < EARLIEST_INTERACTION:
+		return "too_early"
+	if when > now + timedelta(days=max_future_days):
+		return "too_late"
+	return None
+
+
+def summarize_interactions(rows: Iterable[Mapping]) -> tuple[datetime | None, date | None]:
+	"""(last interaction datetime, next follow-up date) of one archive's interactions.
+
+	The latest interaction wins: its next follow-up date is the plan in force, so a later interaction
+	without one means no follow-up is planned any more. Ties on the datetime take the later name.
+	"""
+	latest = None
+	for row in rows:
+		key = (row["interaction_datetime"], row.get("name") or "")
+		if latest is None or key > latest[0]:
+			latest = (key, row)
+	if latest is None:
+		return None, None
+	row = latest[1]
+	return row["interaction_datetime"], row.get("next_follow_up_date") or None

@@ -1,0 +1,68 @@
+"""Integration-test helpers: run in a real site with ERPNext installed (never a mocked frappe)."""
+
+import frappe
+from frappe.utils import add_days, getdate, nowdate
+
+from crm_archive.setup_site import complete_setup_wizard, ensure_fiscal_years, ensure_service_item
+
+
+def before_tests():
+	"""`before_tests` hook: with `run-tests --app crm_archive` only this hook runs, so set up ERPNext here."""
+	frappe.clear_cache()
+	company = complete_setup_wizard(
+		company="CRM Test Co", abbr="CTC", email="test.admin@example.com", password="admin"
+	)
+	year = getdate(nowdate()).year
+	ensure_fiscal_years(year - 3, year + 1, company)
+	ensure_service_item()
+	frappe.db.commit()
+
+
+def test_company() -> str:
+	from crm_archive.setup_site import default_company
+
+	return default_company()
+
+
+def make_customer(name: str) -> str:
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_archive(**kwargs):
+	values = {"doctype": "Customer Archive", "full_name": kwargs.pop("full_name", "测试客户")}
+	values.update(kwargs)
+	return frappe.get_doc(values).insert()
+
+
+def make_sales_invoice(customer: str, amount: float, posting_date=None, submit=True, is_return=False):
+	"""A real ERPNext Sales Invoice for the service item (negative qty for a return)."""
+	from crm_archive.setup_site import SERVICE_ITEM
+
+	company = test_company()
+	si = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": company,
+			"customer": customer,
+			"posting_date": posting_date or nowdate(),
+			"set_posting_time": 1,
+			"due_date": add_days(posting_date or nowdate(), 30),
+			"currency": frappe.get_cached_value("Company", company, "default_currency"),
+			"conversion_rate": 1,
+			"is_return": 1 if is_return else 0,
+			"items": [{"item_code": SERVICE_ITEM, "qty": -1 if is_return else 1, "rate": amount}],
+		}
+	)
+	si.insert(ignore_permissions=True)
+	if submit:
+		si.submit()
+	return si

@@ -1,0 +1,90 @@
+from datetime import date, datetime
+
+import pytest
+
+from crm_archive.logic import archive as a
+
+
+@pytest.mark.parametrize(
+	"headcount,band",
+	[(None, ""), (0, "Small"), (49, "Small"), (50, "Medium"), (500, "Medium"), (501, "Large"), (10**6, "Large")],
+)
+def test_size_band_boundaries(headcount, band):
+	assert a.size_band(headcount) == band
+
+
+def test_size_band_rejects_negative():
+	with pytest.raises(ValueError):
+		a.size_band(-1)
+
+
+def test_age_before_and_after_birthday():
+	dob = date(1990, 6, 15)
+	assert a.age_on(dob, date(2026, 6, 14)) == 35
+	assert a.age_on(dob, date(2026, 6, 15)) == 36
+	assert a.age_on(None, date(2026, 1, 1)) is None
+
+
+def test_age_leap_day():
+	assert a.age_on(date(2000, 2, 29), date(2026, 2, 28)) == 25
+	assert a.age_on(date(2000, 2, 29), date(2026, 3, 1)) == 26
+
+
+def test_completeness_counts_only_filled_key_fields():
+	assert a.completeness({}) == 0.0
+	half = {f: "x" for f in a.KEY_FIELDS[: len(a.KEY_FIELDS) // 2]}
+	assert a.completeness(half) == 50.0
+	assert a.completeness({f: "x" for f in a.KEY_FIELDS}) == 100.0
+	assert a.completeness({"full_name": "   "}, ["full_name"]) == 0.0
+	assert a.completeness({"headcount": 0}, ["headcount"]) == 100.0
+
+
+@pytest.mark.parametrize("email", ["li.lei@example.com", "A+b@sub.example.cn", "x@y.io"])
+def test_valid_emails(email):
+	assert a.is_valid_email(email)
+
+
+@pytest.mark.parametrize("email", ["", "plain", "a@b", "a@@b.com", "a b@c.com", "<script>@x.com", "a@-b.com"])
+def test_invalid_emails(email):
+	assert not a.is_valid_email(email)
+
+
+@pytest.mark.parametrize(
+	"raw,region,e164",
+	[
+		("138 1234 5678", "CN", "+8613812345678"),
+		("+86 138-1234-5678", "CN", "+8613812345678"),
+		("008613812345678", "CN", "+8613812345678"),
+		("(010) 6552 9988", "CN", "+861065529988"),
+		("+1 415 555 2671", "CN", "+14155552671"),
+		("020 7946 0958", "GB", "+442079460958"),
+	],
+)
+def test_normalize_phone(raw, region, e164):
+	assert a.normalize_phone(raw, region) == e164
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "12", "138123456789999", "+86 000"])
+def test_invalid_phone(raw):
+	with pytest.raises(a.InvalidPhone):
+		a.normalize_phone(raw, "CN")
+
+
+def test_interaction_date_problem():
+	now = datetime(2026, 11, 24, 10, 0)
+	assert a.interaction_date_problem(datetime(1899, 12, 31), now, 366) == "too_early"
+	assert a.interaction_date_problem(datetime(1900, 1, 1), now, 366) is None
+	assert a.interaction_date_problem(datetime(2027, 11, 25, 10, 0), now, 366) is None
+	assert a.interaction_date_problem(datetime(2027, 11, 25, 10, 1), now, 366) == "too_late"
+
+
+def test_summarize_interactions_latest_plan_wins():
+	rows = [
+		{"name": "A", "interaction_datetime": datetime(2026, 1, 1), "next_follow_up_date": date(2026, 2, 1)},
+		{"name": "B", "interaction_datetime": datetime(2026, 3, 1), "next_follow_up_date": date(2026, 4, 1)},
+		{"name": "C", "interaction_datetime": datetime(2026, 2, 1), "next_follow_up_date": None},
+	]
+	assert a.summarize_interactions(rows) == (datetime(2026, 3, 1), date(2026, 4, 1))
+	rows.append({"name": "D", "interaction_datetime": datetime(2026, 5, 1), "next_follow_up_date": None})
+	assert a.summarize_interactions(rows) == (datetime(2026, 5, 1), None)
+	assert a.summarize_interactions([]) == (None, None)
