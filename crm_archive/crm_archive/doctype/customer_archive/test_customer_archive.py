@@ -112,6 +112,10 @@ class TestCustomerArchive(FrappeTestCase):
 		second.delete()
 		self.assertIsNone(frappe.db.get_value("Customer", customer, "crm_archive"))
 
+
+class TestCustomFieldInstall(FrappeTestCase):
+	"""Alone in its class: re-creating a custom field may run DDL, which commits in MariaDB."""
+
 	def test_custom_field_install_and_uninstall(self):
 		self.assertTrue(frappe.get_meta("Customer").has_field("crm_archive"))
 		delete_custom_fields(get_custom_fields())
