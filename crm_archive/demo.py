@@ -46,7 +46,7 @@ MANAGERS = [
 ]
 
 
-def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 6, progress=None) -> dict:
+def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7, progress=None) -> dict:
 	"""Create the demo data set; idempotent per seed (it refuses to run twice on one site)."""
 	if frappe.db.exists("Customer Archive", {"remarks": ("like", f"%{DEMO_MARK} seed {seed}%")}):
 		return {"skipped": True}
