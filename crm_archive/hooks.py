@@ -38,3 +38,20 @@ doc_events = {
 }
 
 # Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).
+
+doc_events["Sales Invoice"] = {
+	"before_submit": "crm_archive.overrides.sales_invoice.before_submit",
+	"on_submit": "crm_archive.overrides.sales_invoice.on_submit",
+	"on_cancel": "crm_archive.overrides.sales_invoice.on_cancel",
+}
+
+# Scheduled Tasks
+# ---------------
+scheduler_events = {
+	"daily_long": [
+		"crm_archive.tiering.store.scheduled_retier",
+	],
+}
+
+# The audit log outlives a deleted archive (it is append-only and must not block deletion).
+ignore_links_on_delete = ["Customer Archive Log"]

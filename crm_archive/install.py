@@ -21,7 +21,30 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"translatable": 0,
 			}
 		],
+		"Sales Invoice": [
+			{
+				"fieldname": "crm_tier",
+				"label": "Customer Tier at Invoice Time",
+				"fieldtype": "Link",
+				"options": "Customer Tier",
+				"insert_after": "customer_name",
+				"read_only": 1,
+				"no_copy": 1,
+				"print_hide": 1,
+				"translatable": 0,
+			}
+		],
 	}
+
+
+DEFAULT_TIERS = (
+	# name, rank, colour, follow-up days, SLA hours, dedicated manager, birthday greeting, description
+	("VIP", 40, "#7c3aed", 14, 4, 1, 1, "Top customers: dedicated service, regular visits, birthday greetings"),
+	("重要客户", 30, "#2563eb", 30, 8, 1, 1, "Important customers"),
+	("普通客户", 20, "#16a34a", 90, 24, 0, 0, "Normal customers"),
+	("潜在客户", 10, "#9ca3af", 180, 48, 0, 0, "Potential customers: no purchase in the window yet"),
+)
+DEFAULT_RULE_SET = "Default Tier Rules"
 
 
 def after_install():
@@ -29,12 +52,56 @@ def after_install():
 
 
 def after_migrate():
+	from crm_archive.tiering.store import ensure_index
+
 	make_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	make_default_tiers()
+	ensure_index()
 
 
 def before_uninstall():
+	from crm_archive.tiering.store import drop_index
+
 	delete_custom_fields(get_custom_fields())
+	drop_index()
+
+
+def make_default_tiers():
+	"""Installed defaults, created once: a manager's later edits are never overwritten."""
+	if frappe.db.count("Customer Tier"):
+		return
+	for name, rank, color, follow_up, sla, dedicated, birthday, description in DEFAULT_TIERS:
+		frappe.get_doc(
+			{
+				"doctype": "Customer Tier",
+				"tier_name": name,
+				"rank": rank,
+				"color": color,
+				"follow_up_interval_days": follow_up,
+				"response_sla_hours": sla,
+				"dedicated_account_manager": dedicated,
+				"birthday_greeting": birthday,
+				"description": description,
+			}
+		).insert(ignore_permissions=True)
+	if not frappe.db.exists("Tier Rule Set", DEFAULT_RULE_SET):
+		frappe.get_doc(
+			{
+				"doctype": "Tier Rule Set",
+				"rule_set_name": DEFAULT_RULE_SET,
+				"is_active": 1,
+				"window_days": 365,
+				"default_tier": "潜在客户",
+				"downgrade_grace_days": 30,
+				"description": "VIP: ≥ 100,000 and ≥ 6 invoices in 365 days; 重要客户: ≥ 30,000; 普通客户: any purchase",
+				"rules": [
+					{"tier": "VIP", "priority": 1, "min_window_spend": 100000, "min_invoice_count": 6},
+					{"tier": "重要客户", "priority": 2, "min_window_spend": 30000},
+					{"tier": "普通客户", "priority": 3, "min_invoice_count": 1},
+				],
+			}
+		).insert(ignore_permissions=True)
 
 
 def make_roles():

@@ -1,7 +1,8 @@
 """Frappe's WSGI app plus static /assets and /files, for serving the desk with gunicorn and no nginx.
 
 `scripts/run` starts `gunicorn -b 127.0.0.1:8000 crm_archive.wsgi:application` from the bench's sites
-folder (frappe.app:application alone serves no static files; `bench serve` binds 0.0.0.0).
+folder (frappe.app:application alone serves no static files; `bench serve` binds 0.0.0.0). A request whose
+host is not a site folder (http://127.0.0.1:8000) goes to FRAPPE_SITE or the bench's current site.
 """
 
 import os
@@ -12,5 +13,26 @@ from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 _sites = os.path.abspath(os.environ.get("FRAPPE_SITES_PATH", os.getcwd()))
 
-application = SharedDataMiddleware(frappe_application, {"/assets": os.path.join(_sites, "assets")})
-application = StaticDataMiddleware(application, {"/files": _sites})
+
+def _default_site() -> str | None:
+	site = os.environ.get("FRAPPE_SITE")
+	if not site:
+		try:
+			with open(os.path.join(_sites, "currentsite.txt")) as f:
+				site = f.read().strip()
+		except OSError:
+			site = None
+	return site or None
+
+
+_DEFAULT_SITE = _default_site()
+
+_static = SharedDataMiddleware(frappe_application, {"/assets": os.path.join(_sites, "assets")})
+_static = StaticDataMiddleware(_static, {"/files": _sites})
+
+
+def application(environ, start_response):
+	host = (environ.get("HTTP_HOST") or "").split(":")[0]
+	if _DEFAULT_SITE and not environ.get("HTTP_X_FRAPPE_SITE_NAME") and not os.path.isdir(os.path.join(_sites, host)):
+		environ["HTTP_X_FRAPPE_SITE_NAME"] = _DEFAULT_SITE
+	return _static(environ, start_response)

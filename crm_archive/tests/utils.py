@@ -10,7 +10,7 @@ def before_tests():
 	"""`before_tests` hook: with `run-tests --app crm_archive` only this hook runs, so set up ERPNext here."""
 	frappe.clear_cache()
 	company = complete_setup_wizard(
-		company="CRM Test Co", abbr="CTC", email="test.admin@example.com", password="admin"
+		company=TEST_COMPANY, abbr="CTC", email="test.admin@example.com", password="admin"
 	)
 	year = getdate(nowdate()).year
 	ensure_fiscal_years(year - 3, year + 1, company)
@@ -18,10 +18,13 @@ def before_tests():
 	frappe.db.commit()
 
 
+TEST_COMPANY = "CRM Test Co"
+
+
 def test_company() -> str:
 	from crm_archive.setup_site import default_company
 
-	return default_company()
+	return TEST_COMPANY if frappe.db.exists("Company", TEST_COMPANY) else default_company()
 
 
 def make_customer(name: str) -> str:
@@ -43,7 +46,9 @@ def make_archive(**kwargs):
 	return frappe.get_doc(values).insert()
 
 
-def make_sales_invoice(customer: str, amount: float, posting_date=None, submit=True, is_return=False):
+def make_sales_invoice(
+	customer: str, amount: float, posting_date=None, submit=True, is_return=False, return_against=None
+):
 	"""A real ERPNext Sales Invoice for the service item (negative qty for a return)."""
 	from crm_archive.setup_site import SERVICE_ITEM
 
@@ -59,6 +64,7 @@ def make_sales_invoice(customer: str, amount: float, posting_date=None, submit=T
 			"currency": frappe.get_cached_value("Company", company, "default_currency"),
 			"conversion_rate": 1,
 			"is_return": 1 if is_return else 0,
+			"return_against": return_against,
 			"items": [{"item_code": SERVICE_ITEM, "qty": -1 if is_return else 1, "rate": amount}],
 		}
 	)

@@ -21,6 +21,27 @@ frappe.ui.form.on("Customer Archive", {
 				});
 			});
 		}
+		if (frappe.user.has_role(["CRM Archive Manager", "System Manager"])) {
+			frm.add_custom_button(__("Re-tier Now"), () =>
+				frappe
+					.call("crm_archive.tiering.api.retier_now", { archive: frm.doc.name })
+					.then(() => frm.reload_doc())
+			);
+		}
+		if (frm.doc.tier_reason) {
+			frm.dashboard.add_comment(
+				`${__("Tier")}: <b>${frappe.utils.escape_html(frm.doc.tier || "")}</b> — ${frappe.utils.escape_html(
+					frm.doc.tier_reason
+				)}`,
+				frm.doc.tier_pending_since ? "yellow" : "blue",
+				true
+			);
+		}
+		frm.set_df_property(
+			"tier_locked",
+			"read_only",
+			!frappe.user.has_role(["CRM Archive Manager", "System Manager"])
+		);
 		frm.add_custom_button(
 			__("Log Interaction"),
 			() => {

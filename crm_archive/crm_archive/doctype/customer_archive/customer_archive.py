@@ -26,10 +26,14 @@ class CustomerArchive(Document):
 		self.validate_social_accounts()
 		self.validate_customer_link()
 		self.validate_lead_link()
+		self.protect_engine_fields()
+		self.validate_tier_lock()
 		self.set_derived_fields()
 
 	def on_update(self):
 		self.sync_customer_back_link()
+		self.log_tier_override()
+		self.retier_if_needed()
 
 	def on_trash(self):
 		if self.customer:
@@ -107,6 +111,61 @@ class CustomerArchive(Document):
 				title=_("Lead Already Archived"),
 			)
 
+	# --- tier: set by the engine, or pinned by a manager ----------------------------------------------
+
+	def protect_engine_fields(self):
+		"""Tier and metrics are computed: values sent through a form or REST are ignored."""
+		before = self.get_doc_before_save()
+		for field in ENGINE_FIELDS:
+			self.set(field, before.get(field) if before else None)
+
+	def validate_tier_lock(self):
+		before = self.get_doc_before_save()
+		lock_fields = ("tier_locked", "locked_tier", "tier_lock_reason")
+		changed = any((before.get(f) if before else None) != self.get(f) for f in lock_fields)
+		if changed and (self.tier_locked or before) and not is_tier_manager():
+			frappe.throw(_("Only a CRM Archive Manager can lock or unlock a tier."), frappe.PermissionError)
+		if not self.tier_locked:
+			self.locked_tier = None
+			self.tier_lock_reason = None
+			return
+		if not self.locked_tier:
+			frappe.throw(_("Choose the Locked Tier."), title=_("Missing Value"))
+		if not (self.tier_lock_reason or "").strip():
+			frappe.throw(_("Give a reason for locking the tier."), title=_("Missing Value"))
+		if self.tier != self.locked_tier:
+			self.flags.tier_override = (self.tier, self.locked_tier)
+			self.tier = self.locked_tier
+			self.tier_reason = _("Locked by {0}: {1}").format(frappe.session.user, self.tier_lock_reason)
+
+	def log_tier_override(self):
+		if not self.flags.tier_override:
+			return
+		old, new = self.flags.tier_override
+		self.flags.tier_override = None
+		frappe.get_doc(
+			{
+				"doctype": "Customer Archive Log",
+				"customer_archive": self.name,
+				"event_type": "Tier Change",
+				"from_value": old or "",
+				"to_value": new,
+				"trigger": "Override",
+				"rule_row": self.tier_lock_reason,
+			}
+		).insert(ignore_permissions=True)
+
+	def retier_if_needed(self):
+		"""New archive, a changed Customer link or an unlocked tier: let the engine (re)compute it now."""
+		before = self.get_doc_before_save()
+		if before and before.customer == self.customer and before.tier_locked == self.tier_locked:
+			return
+		if self.tier_locked:
+			return
+		from crm_archive.tiering.store import retier
+
+		retier(archives=[self.name], trigger="Manual")
+
 	# --- derived fields ---------------------------------------------------------------------------------
 
 	def set_derived_fields(self):
@@ -153,6 +212,28 @@ class CustomerArchive(Document):
 		self.customer = customer.name
 		self.save()
 		return customer.name
+
+
+ENGINE_FIELDS = (
+	"tier",
+	"qualified_tier",
+	"tier_rule",
+	"tier_reason",
+	"tier_pending_since",
+	"tier_updated_on",
+	"window_spend",
+	"lifetime_spend",
+	"invoice_count",
+	"average_order_value",
+	"first_purchase_date",
+	"last_purchase_date",
+	"recency_days",
+	"metrics_as_of",
+)
+
+
+def is_tier_manager() -> bool:
+	return bool({"CRM Archive Manager", "System Manager"} & set(frappe.get_roles()))
 
 
 def clear_back_link(customer: str, archive: str):

@@ -1,0 +1,2 @@
+// Copyright (c) 2026, crm_archive developers and contributors
+frappe.ui.form.on("Customer Archive Log", {});

@@ -1,0 +1,25 @@
+# Copyright (c) 2026, crm_archive developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import now_datetime
+
+
+class CustomerArchiveLog(Document):
+	"""Append-only audit of tier and lifecycle moves: rows are inserted, never edited or deleted."""
+
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def before_insert(self):
+		self.timestamp = self.timestamp or now_datetime()
+		self.user = self.user or frappe.session.user
+
+	def validate(self):
+		if not self.is_new():
+			frappe.throw(_("Customer Archive Log is append-only: rows cannot be edited."), frappe.PermissionError)
+
+	def on_trash(self):
+		frappe.throw(_("Customer Archive Log is append-only: rows cannot be deleted."), frappe.PermissionError)

@@ -1,0 +1,83 @@
+"""Purchase metrics of one customer as of a date, from one aggregate row. Pure: no frappe import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+# Names a tier condition expression may use.
+METRIC_NAMES: tuple[str, ...] = (
+	"window_spend",
+	"lifetime_spend",
+	"invoice_count",
+	"lifetime_invoice_count",
+	"recency_days",
+	"average_order_value",
+	"days_since_first_purchase",
+)
+
+_CENT = Decimal("0.01")
+
+
+def money(value) -> float:
+	"""Round to cents half-up, so 0.1 + 0.2 is exactly 0.3 when compared with a threshold."""
+	if value is None:
+		return 0.0
+	return float(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def _to_date(value) -> date | None:
+	if value is None or value == "":
+		return None
+	if isinstance(value, datetime):
+		return value.date()
+	if isinstance(value, date):
+		return value
+	return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class Metrics:
+	customer: str
+	window_spend: float = 0.0  # net of returns, company currency, within the rolling window
+	lifetime_spend: float = 0.0  # net of returns, all time up to as_of
+	invoice_count: int = 0  # purchases (non-return invoices) within the window
+	lifetime_invoice_count: int = 0  # purchases all time
+	first_purchase_date: date | None = None
+	last_purchase_date: date | None = None
+	recency_days: int | None = None  # as_of - last purchase; None when never purchased
+	average_order_value: float = 0.0  # window_spend / invoice_count
+	days_since_first_purchase: int | None = None
+
+	def as_dict(self) -> dict:
+		d = asdict(self)
+		for key in ("first_purchase_date", "last_purchase_date"):
+			d[key] = d[key].isoformat() if d[key] else None
+		return d
+
+
+def empty_metrics(customer: str) -> Metrics:
+	return Metrics(customer=customer)
+
+
+def metrics_from_row(row: Mapping, as_of: date) -> Metrics:
+	"""Metrics from one SQL aggregate row (customer, window_spend, lifetime_spend, window_count,
+	lifetime_count, first_purchase, last_purchase); values may be Decimal, None, date or datetime."""
+	window_spend = money(row.get("window_spend"))
+	count = int(row.get("window_count") or 0)
+	first = _to_date(row.get("first_purchase"))
+	last = _to_date(row.get("last_purchase"))
+	return Metrics(
+		customer=row["customer"],
+		window_spend=window_spend,
+		lifetime_spend=money(row.get("lifetime_spend")),
+		invoice_count=count,
+		lifetime_invoice_count=int(row.get("lifetime_count") or 0),
+		first_purchase_date=first,
+		last_purchase_date=last,
+		recency_days=(as_of - last).days if last else None,
+		average_order_value=money(Decimal(str(window_spend)) / count) if count else 0.0,
+		days_since_first_purchase=(as_of - first).days if first else None,
+	)

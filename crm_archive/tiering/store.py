@@ -1,0 +1,428 @@
+"""The frappe side of tiering: read metrics set-based, call the pure rules, write results in bulk.
+
+One code path for every trigger (invoice submit/cancel, nightly, rule set activation, Re-tier now):
+
+    retier(customers=None | [..], trigger=...)
+        fetch_metrics()      one GROUP BY over `tabSales Invoice` (docstatus = 1) read from a covering index
+        rules.evaluate()     pure: qualify by the active rule set, downgrade grace, manual locks
+        apply()              changed archives updated in bulk (UPDATE … JOIN a derived table of values),
+                             and one Customer Archive Log row per actual tier change
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Max, Min, Sum
+from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
+
+from crm_archive.tiering import rules as R
+from crm_archive.tiering.conditions import evaluate_condition
+from crm_archive.tiering.metrics import Metrics, empty_metrics, metrics_from_row
+
+INDEX_NAME = "crm_archive_customer_spend"
+INDEX_COLUMNS = ("customer", "docstatus", "posting_date", "is_return", "base_net_total", "company")
+CHUNK = 5000
+LOCK_NAME = "crm_archive:retier"
+FULL_JOB_ID = "crm_archive:retier_all"
+
+METRIC_FIELDS = (
+	"window_spend",
+	"lifetime_spend",
+	"invoice_count",
+	"average_order_value",
+	"first_purchase_date",
+	"last_purchase_date",
+	"recency_days",
+)
+
+
+# --- the covering index --------------------------------------------------------------------------------
+
+
+def ensure_index():
+	"""Covering index for the spend aggregate (the stock table is ~250 columns wide)."""
+	cols = ", ".join(f"`{c}`" for c in INDEX_COLUMNS)
+	frappe.db.sql_ddl(f"CREATE INDEX IF NOT EXISTS `{INDEX_NAME}` ON `tabSales Invoice` ({cols})")
+
+
+def drop_index():
+	frappe.db.sql_ddl(f"DROP INDEX IF EXISTS `{INDEX_NAME}` ON `tabSales Invoice`")
+
+
+def has_index() -> bool:
+	return bool(frappe.db.sql("SHOW INDEX FROM `tabSales Invoice` WHERE Key_name = %s", INDEX_NAME))
+
+
+# --- rule set ------------------------------------------------------------------------------------------
+
+
+def load_rule_set(name: str | None = None, doc=None) -> tuple[R.RuleSet, str | None] | None:
+	"""(pure RuleSet, company filter) of the active rule set, or of the named / given one."""
+	if doc is None:
+		name = name or frappe.db.get_value("Tier Rule Set", {"is_active": 1}, "name")
+		if not name:
+			return None
+		doc = frappe.get_doc("Tier Rule Set", name)
+	return R.RuleSet(
+		name=doc.name,
+		rules=tuple(
+			R.Rule(
+				tier=row.tier,
+				priority=cint(row.priority),
+				min_window_spend=flt(row.min_window_spend) or None,
+				min_invoice_count=cint(row.min_invoice_count) or None,
+				max_recency_days=cint(row.max_recency_days) or None,
+				min_average_order_value=flt(row.min_average_order_value) or None,
+				condition=(row.condition or "").strip() or None,
+				row_id=str(row.idx),
+			)
+			for row in doc.rules
+		),
+		default_tier=doc.default_tier,
+		window_days=cint(doc.window_days) or 365,
+		grace_days=cint(doc.downgrade_grace_days),
+	), doc.company
+
+
+def tier_ranks() -> dict[str, int]:
+	return {t.name: cint(t.rank) for t in frappe.get_all("Customer Tier", fields=["name", "rank"])}
+
+
+def safe_condition(expression: str, values: dict) -> bool:
+	"""Conditions were validated on save; a value they cannot handle (e.g. None recency) means no match."""
+	try:
+		return evaluate_condition(expression, values)
+	except Exception:
+		return False
+
+
+# --- metrics -------------------------------------------------------------------------------------------
+
+
+def fetch_metric_rows(
+	as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None
+) -> list[dict]:
+	"""One aggregate over submitted Sales Invoices, grouped by customer, net of returns.
+
+	Returns count against spend (their base_net_total is negative) but not as purchases; cancelled
+	(docstatus 2) and draft (0) invoices never count. Reads only the covering index's columns.
+	"""
+	window_start = add_days(as_of, -(window_days - 1))
+	si = frappe.qb.DocType("Sales Invoice")
+	in_window = si.posting_date >= window_start
+	purchase = si.is_return == 0
+	query = (
+		frappe.qb.from_(si)
+		.select(
+			si.customer,
+			Sum(si.base_net_total).as_("lifetime_spend"),
+			Sum(Case().when(in_window, si.base_net_total).else_(0)).as_("window_spend"),
+			Sum(Case().when(in_window & purchase, 1).else_(0)).as_("window_count"),
+			Sum(Case().when(purchase, 1).else_(0)).as_("lifetime_count"),
+			Min(Case().when(purchase, si.posting_date)).as_("first_purchase"),
+			Max(Case().when(purchase, si.posting_date)).as_("last_purchase"),
+		)
+		.where((si.docstatus == 1) & (si.posting_date <= as_of))
+		.groupby(si.customer)
+	)
+	if company:
+		query = query.where(si.company == company)
+	if customers is not None:
+		customers = list(customers)
+		if not customers:
+			return []
+		query = query.where(si.customer.isin(customers))
+	return query.run(as_dict=True)
+
+
+def fetch_metrics(
+	as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None
+) -> dict[str, Metrics]:
+	return {
+		row["customer"]: metrics_from_row(row, as_of)
+		for row in fetch_metric_rows(as_of, window_days, customers, company)
+	}
+
+
+# --- archives ------------------------------------------------------------------------------------------
+
+ARCHIVE_FIELDS = (
+	"name",
+	"customer",
+	"tier",
+	"qualified_tier",
+	"tier_pending_since",
+	"tier_locked",
+	"locked_tier",
+	"tier_rule",
+	*METRIC_FIELDS,
+)
+
+
+def fetch_archives(customers: Iterable[str] | None = None, archives: Iterable[str] | None = None) -> list[dict]:
+	filters = {}
+	if customers is not None:
+		filters["customer"] = ("in", list(customers) or [""])
+	if archives is not None:
+		filters["name"] = ("in", list(archives) or [""])
+	return frappe.get_all("Customer Archive", filters=filters, fields=list(ARCHIVE_FIELDS), order_by="name")
+
+
+# --- the one code path ---------------------------------------------------------------------------------
+
+
+def retier(
+	customers: Iterable[str] | None = None,
+	archives: Iterable[str] | None = None,
+	trigger: str = "Manual",
+	as_of: date | str | None = None,
+	reference: tuple[str, str] | None = None,
+	publish_progress: bool = False,
+	commit: bool = False,
+) -> dict:
+	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent."""
+	loaded = load_rule_set()
+	if not loaded:
+		return {"evaluated": 0, "changed": 0, "skipped": "no active rule set"}
+	rule_set, company = loaded
+	as_of = getdate(as_of or nowdate())
+	rows = fetch_archives(customers, archives)
+	if not rows:
+		return {"evaluated": 0, "changed": 0}
+	linked = [r["customer"] for r in rows if r["customer"]]
+	full = customers is None and archives is None
+	metrics = fetch_metrics(as_of, rule_set.window_days, None if full else linked, company)
+	ranks = tier_ranks()
+
+	stats = {"evaluated": 0, "changed": 0, "tier_changes": 0}
+	total = len(rows)
+	for start in range(0, total, CHUNK):
+		chunk = rows[start : start + CHUNK]
+		m_list = [metrics.get(r["customer"]) or empty_metrics(r["customer"] or r["name"]) for r in chunk]
+		current = {
+			m.customer: R.Current(
+				tier=r["tier"] or None,
+				pending_since=getdate(r["tier_pending_since"]) if r["tier_pending_since"] else None,
+				locked=bool(r["tier_locked"]),
+			)
+			for m, r in zip(m_list, chunk, strict=True)
+		}
+		decisions = R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
+		changed, tier_changes = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
+		stats["evaluated"] += len(chunk)
+		stats["changed"] += changed
+		stats["tier_changes"] += tier_changes
+		if commit:
+			frappe.db.commit()
+		if publish_progress:
+			done = min(start + CHUNK, total)
+			frappe.publish_progress(done * 100 / total, title=_("Re-tiering"), description=f"{done}/{total}")
+	return stats
+
+
+def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics) -> str:
+	if decision.rule:
+		parts = []
+		rule = decision.rule
+		if rule.min_window_spend:
+			parts.append(f"window_spend {m.window_spend:,.2f} ≥ {rule.min_window_spend:,.2f}")
+		if rule.min_invoice_count:
+			parts.append(f"invoice_count {m.invoice_count} ≥ {rule.min_invoice_count}")
+		if rule.max_recency_days:
+			parts.append(f"recency_days {m.recency_days} ≤ {rule.max_recency_days}")
+		if rule.min_average_order_value:
+			parts.append(f"average_order_value {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}")
+		if rule.condition:
+			parts.append(rule.condition)
+		why = f"{rule_set.name} #{rule.row_id} → {decision.qualified_tier}: " + ("; ".join(parts) or "always")
+	else:
+		why = f"{rule_set.name}: no rule matched → default {decision.qualified_tier}"
+	if decision.reason == "grace":
+		why += f" | downgrade grace since {decision.pending_since}, keeps {decision.new_tier}"
+	elif decision.reason == "locked":
+		why += f" | tier locked at {decision.new_tier}"
+	return why
+
+
+def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tuple[int, int]:
+	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change."""
+	now = now_datetime()
+	user = frappe.session.user
+	updates, logs = [], []
+	for row, m, d in zip(chunk, m_list, decisions, strict=True):
+		rule_label = f"{rule_set.name} #{d.rule.row_id}" if d.rule else f"{rule_set.name} (default)"
+		new = {
+			"tier": d.new_tier or None,
+			"qualified_tier": d.qualified_tier,
+			"tier_pending_since": d.pending_since,
+			"tier_rule": rule_label,
+			"window_spend": m.window_spend,
+			"lifetime_spend": m.lifetime_spend,
+			"invoice_count": m.invoice_count,
+			"average_order_value": m.average_order_value,
+			"first_purchase_date": m.first_purchase_date,
+			"last_purchase_date": m.last_purchase_date,
+			"recency_days": m.recency_days if m.recency_days is not None else 0,  # NOT NULL int column
+		}
+		if any(_differs(row.get(k), v) for k, v in new.items()):
+			new["tier_reason"] = _explain(d, rule_set, m)
+			updates.append((row["name"], new))
+		if d.changed:
+			logs.append(
+				{
+					"customer_archive": row["name"],
+					"event_type": "Tier Change",
+					"from_value": d.current_tier or "",
+					"to_value": d.new_tier,
+					"trigger": trigger,
+					"rule_set": rule_set.name,
+					"rule_row": d.rule.row_id if d.rule else "default",
+					"metrics_snapshot": json.dumps(m.as_dict(), ensure_ascii=False, default=str),
+					"reference_doctype": reference[0] if reference else None,
+					"reference_name": reference[1] if reference else None,
+				}
+			)
+	if updates:
+		bulk_update_archives(updates, now)
+	if logs:
+		insert_logs(logs, now, user)
+	return len(updates), len(logs)
+
+
+def _differs(old, new) -> bool:
+	if isinstance(new, float) or isinstance(old, float):
+		return round(flt(old), 2) != round(flt(new), 2)
+	if isinstance(new, date) or isinstance(old, date):
+		return (getdate(old) if old else None) != (getdate(new) if new else None)
+	return (old or None) != (new or None)
+
+
+UPDATE_COLUMNS = (
+	"tier",
+	"qualified_tier",
+	"tier_pending_since",
+	"tier_rule",
+	"tier_reason",
+	*METRIC_FIELDS,
+)
+
+
+def bulk_update_archives(updates: list[tuple[str, dict]], now):
+	"""UPDATE … JOIN a derived table of up to 1000 rows per statement (no per-archive statements, no DDL:
+	a temporary table would count as an implicit commit inside Frappe's transaction)."""
+	cols = ("name", *UPDATE_COLUMNS)
+	first = "SELECT " + ", ".join(f"%s AS `{c}`" for c in cols)
+	rest = "SELECT " + ", ".join(["%s"] * len(cols))
+	sets = ", ".join(f"a.`{c}` = t.`{c}`" for c in UPDATE_COLUMNS)
+	for start in range(0, len(updates), 1000):
+		part = updates[start : start + 1000]
+		values = []
+		for name, new in part:
+			values.extend([name, *(new[c] for c in UPDATE_COLUMNS)])
+		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
+		frappe.db.sql(
+			f"""UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name
+			SET {sets}, a.`tier_updated_on` = %s""",
+			(*values, now),
+		)
+
+
+def insert_logs(logs: list[dict], now, user: str):
+	fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"timestamp",
+		"user",
+		"customer_archive",
+		"event_type",
+		"from_value",
+		"to_value",
+		"trigger",
+		"rule_set",
+		"rule_row",
+		"metrics_snapshot",
+		"reference_doctype",
+		"reference_name",
+	]
+	values = [
+		(
+			frappe.generate_hash(length=12),
+			now,
+			now,
+			user,
+			user,
+			now,
+			user,
+			*(log.get(f) for f in fields[7:]),
+		)
+		for log in logs
+	]
+	frappe.db.bulk_insert("Customer Archive Log", fields, values)
+
+
+# --- entry points --------------------------------------------------------------------------------------
+
+
+def retier_all(trigger: str = "Scheduled", as_of=None, publish_progress: bool = True) -> dict:
+	"""Full re-tier under a database lock, so two full runs never overlap (the job id dedups the queue)."""
+	if not _get_lock(timeout=0):
+		return {"skipped": "another full re-tier is running"}
+	try:
+		# Commit chunk by chunk in real runs; inside tests the test case's rollback must keep working.
+		return retier(
+			trigger=trigger, as_of=as_of, publish_progress=publish_progress, commit=not frappe.flags.in_test
+		)
+	finally:
+		_release_lock()
+
+
+def enqueue_retier_all(trigger: str = "Scheduled") -> None:
+	frappe.enqueue(
+		"crm_archive.tiering.store.retier_all",
+		queue="long",
+		timeout=3600,
+		job_id=FULL_JOB_ID,
+		deduplicate=True,
+		trigger=trigger,
+		enqueue_after_commit=True,
+	)
+
+
+def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str, str] | None = None):
+	"""Incremental re-tier of a few customers (after an invoice); waits for a running full re-tier."""
+	locked = _get_lock(timeout=600)
+	try:
+		return retier(customers=customers, trigger=trigger, reference=reference)
+	finally:
+		if locked:
+			_release_lock()
+
+
+def scheduled_retier():
+	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit)."""
+	enqueue_retier_all("Scheduled")
+
+
+def _get_lock(timeout: int) -> bool:
+	if frappe.flags.in_test:
+		return True
+	return bool(frappe.db.sql("SELECT GET_LOCK(%s, %s)", (LOCK_NAME, timeout))[0][0])
+
+
+def _release_lock():
+	if frappe.flags.in_test:
+		return
+	frappe.db.sql("SELECT RELEASE_LOCK(%s)", LOCK_NAME)
+
+
+def archive_tier(customer: str) -> str | None:
+	return frappe.db.get_value("Customer Archive", {"customer": customer}, "tier")
