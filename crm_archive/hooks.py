@@ -50,8 +50,23 @@ doc_events["Sales Invoice"] = {
 scheduler_events = {
 	"daily_long": [
 		"crm_archive.tiering.store.scheduled_retier",
+		"crm_archive.tiering.store.daily_lifecycle",
 	],
 }
 
 # The audit log outlives a deleted archive (it is append-only and must not block deletion).
 ignore_links_on_delete = ["Customer Archive Log"]
+
+# Permissions (crm_archive/permissions.py: one condition for lists and single documents)
+# -------------------------------------------------------------------------------------
+permission_query_conditions = {
+	"Customer Archive": "crm_archive.permissions.archive_query",
+	"Customer Interaction": "crm_archive.permissions.interaction_query",
+	"Customer Archive Log": "crm_archive.permissions.log_query",
+}
+
+has_permission = {
+	"Customer Archive": "crm_archive.permissions.has_archive_permission",
+	"Customer Interaction": "crm_archive.permissions.has_interaction_permission",
+	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
+}

@@ -3,7 +3,7 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-ROLES = ("CRM Archive Manager", "CRM Archive User")
+ROLES = ("CRM Archive Manager", "CRM Archive User", "CRM Archive Reviewer", "CRM Archive Auditor")
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -52,12 +52,14 @@ def after_install():
 
 
 def after_migrate():
+	from crm_archive.lifecycle import install_workflow
 	from crm_archive.tiering.store import ensure_index
 
 	make_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	make_default_tiers()
 	ensure_index()
+	install_workflow()
 
 
 def before_uninstall():

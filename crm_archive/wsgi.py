@@ -15,12 +15,20 @@ _sites = os.path.abspath(os.environ.get("FRAPPE_SITES_PATH", os.getcwd()))
 
 
 def _default_site() -> str | None:
+	import json
+
 	site = os.environ.get("FRAPPE_SITE")
 	if not site:
 		try:
 			with open(os.path.join(_sites, "currentsite.txt")) as f:
 				site = f.read().strip()
 		except OSError:
+			site = None
+	if not site:
+		try:
+			with open(os.path.join(_sites, "common_site_config.json")) as f:
+				site = json.load(f).get("default_site")
+		except (OSError, ValueError):
 			site = None
 	return site or None
 

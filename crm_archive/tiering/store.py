@@ -328,7 +328,9 @@ def bulk_update_archives(updates: list[tuple[str, dict]], now):
 		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
 		frappe.db.sql(
 			f"""UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name
-			SET {sets}, a.`tier_updated_on` = %s""",
+			SET {sets}, a.`tier_updated_on` = %s,
+				a.`review_required` = (a.`flag_for_review` = 1 OR t.`tier` IN (
+					SELECT `name` FROM `tabCustomer Tier` WHERE `dedicated_account_manager` = 1))""",
 			(*values, now),
 		)
 
@@ -399,9 +401,14 @@ def enqueue_retier_all(trigger: str = "Scheduled") -> None:
 
 def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str, str] | None = None):
 	"""Incremental re-tier of a few customers (after an invoice); waits for a running full re-tier."""
+	from crm_archive.lifecycle import after_invoice
+
 	locked = _get_lock(timeout=600)
 	try:
-		return retier(customers=customers, trigger=trigger, reference=reference)
+		stats = retier(customers=customers, trigger=trigger, reference=reference)
+		if trigger == "Invoice Submit":
+			stats["lifecycle_moves"] = after_invoice(customers, trigger)
+		return stats
 	finally:
 		if locked:
 			_release_lock()
@@ -410,6 +417,13 @@ def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str
 def scheduled_retier():
 	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit)."""
 	enqueue_retier_all("Scheduled")
+
+
+def daily_lifecycle():
+	"""Daily scheduler event: Existing archives without a purchase for churn-after days → Churned."""
+	from crm_archive.lifecycle import mark_inactive_churned
+
+	mark_inactive_churned()
 
 
 def _get_lock(timeout: int) -> bool:

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, nowdate
 
+from crm_archive.lifecycle import log_lifecycle_change
 from crm_archive.logic import archive as rules
 from crm_archive.utils import phone_region
 
@@ -28,11 +29,14 @@ class CustomerArchive(Document):
 		self.validate_lead_link()
 		self.protect_engine_fields()
 		self.validate_tier_lock()
+		self.set_id_number_hash()
+		self.set_review_state()
 		self.set_derived_fields()
 
 	def on_update(self):
 		self.sync_customer_back_link()
 		self.log_tier_override()
+		log_lifecycle_change(self)
 		self.retier_if_needed()
 
 	def on_trash(self):
@@ -166,6 +170,74 @@ class CustomerArchive(Document):
 
 		retier(archives=[self.name], trigger="Manual")
 
+	# --- confidential ID number --------------------------------------------------------------------------
+
+	def set_id_number_hash(self):
+		"""Keyed fingerprint of the ID number for duplicate detection; the plain value is encrypted by
+		Frappe (Password field: __Auth table, the site's encryption key) and masked in this table."""
+		value = self.id_number or ""
+		if not value:
+			self.id_number_hash = None
+		elif set(value) != {"*"}:
+			self.id_number_hash = id_fingerprint(value)
+
+	@frappe.whitelist()
+	def reveal_id_number(self) -> str | None:
+		"""Managers only, and every reveal is logged."""
+		if not is_tier_manager():
+			frappe.throw(_("Only a CRM Archive Manager can reveal the ID number."), frappe.PermissionError)
+		self.check_permission("read")
+		from frappe.utils.password import get_decrypted_password
+
+		value = get_decrypted_password("Customer Archive", self.name, "id_number", raise_exception=False)
+		frappe.get_doc(
+			{
+				"doctype": "Customer Archive Log",
+				"customer_archive": self.name,
+				"event_type": "ID Number Revealed",
+				"trigger": "Manual",
+			}
+		).insert(ignore_permissions=True)
+		return value
+
+	# --- review of important archives (双人审核) ---------------------------------------------------------
+
+	def set_review_state(self):
+		before = self.get_doc_before_save()
+		if before and before.flag_for_review != self.flag_for_review and not is_tier_manager():
+			frappe.throw(_("Only a CRM Archive Manager can flag an archive for review."), frappe.PermissionError)
+		self.review_required = int(bool(self.flag_for_review) or self.tier in important_tiers())
+		if before and before.verified and any(before.get(f) != self.get(f) for f in KEY_FIELDS):
+			self.verified, self.verified_by, self.verified_on = 0, None, None
+		elif before:
+			self.verified, self.verified_by, self.verified_on = before.verified, before.verified_by, before.verified_on
+		else:
+			self.verified, self.verified_by, self.verified_on = 0, None, None
+
+	@frappe.whitelist()
+	def verify(self):
+		"""A CRM Archive Reviewer who did not make the last edit verifies the archive."""
+		roles = set(frappe.get_roles())
+		if "CRM Archive Reviewer" not in roles:
+			frappe.throw(_("Only a CRM Archive Reviewer can verify an archive."), frappe.PermissionError)
+		if self.modified_by == frappe.session.user:
+			frappe.throw(
+				_("You made the last change to this archive: a second person must verify it."),
+				frappe.PermissionError,
+			)
+		now = frappe.utils.now_datetime()
+		self.db_set({"verified": 1, "verified_by": frappe.session.user, "verified_on": now}, update_modified=False)
+		frappe.get_doc(
+			{
+				"doctype": "Customer Archive Log",
+				"customer_archive": self.name,
+				"event_type": "Verification",
+				"from_value": "Unverified",
+				"to_value": "Verified",
+				"trigger": "Review",
+			}
+		).insert(ignore_permissions=True)
+
 	# --- derived fields ---------------------------------------------------------------------------------
 
 	def set_derived_fields(self):
@@ -230,6 +302,24 @@ ENGINE_FIELDS = (
 	"recency_days",
 	"metrics_as_of",
 )
+
+
+KEY_FIELDS = ("full_name", "mobile_no", "email_id", "id_number", "company_name", "customer")
+
+
+def important_tiers() -> set[str]:
+	"""Tiers whose service policy gives a dedicated account manager (VIP and 重要客户 by default)."""
+	return set(frappe.get_all("Customer Tier", filters={"dedicated_account_manager": 1}, pluck="name"))
+
+
+def id_fingerprint(value: str) -> str:
+	import hashlib
+	import hmac
+
+	from frappe.utils.password import get_encryption_key
+
+	normalized = "".join(value.split()).upper()
+	return hmac.new(get_encryption_key().encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 def is_tier_manager() -> bool:

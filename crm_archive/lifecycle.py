@@ -1,0 +1,143 @@
+"""Lifecycle workflow "Customer Archive Lifecycle": installation and the automatic moves.
+
+Manual moves are Frappe Workflow actions gated by role. Automatic moves (first purchase → Existing,
+win-back after churn → Existing, inactivity → Churned) set the state and save the archive as the system
+(Administrator), so Frappe's own workflow validation checks that the transition exists and that its
+condition (a linked Customer for Existing) holds; every move is logged with its trigger.
+"""
+
+from contextlib import contextmanager
+
+import frappe
+from frappe.utils import add_days, cint, getdate, nowdate
+
+from crm_archive.logic import lifecycle as L
+from crm_archive.utils import get_settings
+
+WORKFLOW = "Customer Archive Lifecycle"
+STATE_STYLES = {
+	L.POTENTIAL: "",
+	L.INTENTIONAL: "Info",
+	L.EXISTING: "Success",
+	L.CHURNED: "Danger",
+}
+EDITORS = ("CRM Archive User", "CRM Archive Manager", "System Manager")
+
+
+def install_workflow():
+	"""Create the workflow, its states and actions when missing (idempotent)."""
+	for state, style in STATE_STYLES.items():
+		if not frappe.db.exists("Workflow State", state):
+			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state, "style": style}).insert(
+				ignore_permissions=True
+			)
+	for action in {t[2] for t in L.TRANSITIONS}:
+		if not frappe.db.exists("Workflow Action Master", action):
+			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
+				ignore_permissions=True
+			)
+	if frappe.db.exists("Workflow", WORKFLOW):
+		return
+	transitions = []
+	for frm, to, action, roles, needs_customer in L.TRANSITIONS:
+		for role in (*roles, "System Manager"):
+			transitions.append(
+				{
+					"state": frm,
+					"action": action,
+					"next_state": to,
+					"allowed": role,
+					"allow_self_approval": 1,
+					"condition": "doc.customer" if needs_customer else None,
+				}
+			)
+	frappe.get_doc(
+		{
+			"doctype": "Workflow",
+			"workflow_name": WORKFLOW,
+			"document_type": "Customer Archive",
+			"workflow_state_field": "lifecycle_state",
+			"is_active": 1,
+			"send_email_alert": 0,
+			"states": [
+				{"state": state, "doc_status": "0", "allow_edit": role} for state in L.STATES for role in EDITORS
+			],
+			"transitions": transitions,
+		}
+	).insert(ignore_permissions=True)
+
+
+@contextmanager
+def as_system():
+	user = frappe.session.user
+	frappe.set_user("Administrator")
+	try:
+		yield user
+	finally:
+		frappe.set_user(user)
+
+
+def move(archive: str, to_state: str, trigger: str) -> bool:
+	"""An automatic move through the workflow's own validation; logged by the archive's on_update."""
+	doc = frappe.get_doc("Customer Archive", archive)
+	if doc.lifecycle_state == to_state:
+		return False
+	with as_system() as user:
+		doc.lifecycle_state = to_state
+		doc.flags.lifecycle_trigger = trigger
+		doc.flags.lifecycle_user = user
+		doc.save(ignore_permissions=True)
+	return True
+
+
+def after_invoice(customers: list[str], trigger: str = "Invoice Submit") -> int:
+	"""First purchase → Existing; a purchase after churn → Existing (win-back)."""
+	rows = frappe.get_all(
+		"Customer Archive",
+		filters={"customer": ("in", customers), "lifecycle_state": ("!=", L.EXISTING), "invoice_count": (">", 0)},
+		fields=["name", "lifecycle_state", "customer"],
+	)
+	moved = 0
+	for row in rows:
+		target = L.after_purchase(row.lifecycle_state, bool(row.customer))
+		if target and L.allowed(row.lifecycle_state, target):
+			moved += move(row.name, target, trigger)
+	return moved
+
+
+def mark_inactive_churned(as_of=None) -> int:
+	"""Daily: Existing archives without a purchase for the settings' churn-after days → Churned."""
+	days = cint(get_settings().churn_after_days)
+	if days <= 0:
+		return 0
+	as_of = getdate(as_of or nowdate())
+	cutoff = add_days(as_of, -days)
+	rows = frappe.get_all(
+		"Customer Archive",
+		filters={"lifecycle_state": L.EXISTING, "last_purchase_date": ("<=", cutoff)},
+		fields=["name", "lifecycle_state", "last_purchase_date"],
+	)
+	moved = 0
+	for row in rows:
+		if L.after_inactivity(row.lifecycle_state, getdate(row.last_purchase_date), as_of, days):
+			moved += move(row.name, L.CHURNED, "Inactivity")
+	return moved
+
+
+def log_lifecycle_change(doc):
+	"""Called from the archive's on_update: one log row per state change, manual or automatic."""
+	before = doc.get_doc_before_save()
+	old = before.lifecycle_state if before else None
+	if before is None or old == doc.lifecycle_state:
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Customer Archive Log",
+			"customer_archive": doc.name,
+			"event_type": "Lifecycle Change",
+			"from_value": old or "",
+			"to_value": doc.lifecycle_state,
+			"trigger": doc.flags.lifecycle_trigger or "Workflow",
+			"user": doc.flags.lifecycle_user or frappe.session.user,
+		}
+	).insert(ignore_permissions=True)
