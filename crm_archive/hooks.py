@@ -70,3 +70,7 @@ has_permission = {
 	"Customer Interaction": "crm_archive.permissions.has_interaction_permission",
 	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
 }
+
+override_whitelisted_methods = {
+	"frappe.client.get_count": "crm_archive.overrides.client.get_count",
+}
