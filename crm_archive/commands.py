@@ -59,4 +59,33 @@ def adopt_customers(context):
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-tiering")
+@click.option("--customers", default=10000, show_default=True)
+@click.option("--invoices", default=100000, show_default=True)
+@click.option("--sample", default=200, show_default=True, help="Customers timed in the per-customer loops")
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@click.option("--skip-submit", is_flag=True, help="Skip the real Sales Invoice submit timing")
+@click.option("--cleanup", "only_cleanup", is_flag=True, help="Only remove a kept ZZBENCH- dataset")
+@pass_context
+def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, only_cleanup):
+	"""Throwaway synthetic dataset; prints the re-tier figures as ratios."""
+	import json
+
+	import frappe
+
+	from crm_archive import benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		if only_cleanup:
+			benchmark.cleanup()
+			click.echo("benchmark dataset removed")
+			return
+		result = benchmark.run(customers, invoices, sample=sample, keep=keep, skip_submit=skip_submit)
+		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_archive]

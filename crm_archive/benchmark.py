@@ -1,0 +1,253 @@
+"""`bench --site SITE crm-archive benchmark-tiering --customers N --invoices M`
+
+Bulk-creates a throwaway dataset (names start with ZZBENCH-, removable with --cleanup) of customers,
+archives and submitted Sales Invoice rows (3% returns), then measures in one run and prints ratios:
+- floor: the spend aggregate alone (one GROUP BY) on the covering index, and on ERPNext's stock schema
+  (the same SQL told to IGNORE the covering index);
+- full re-tier of every archive (in a child process, for its own peak RSS);
+- a per-customer ORM loop (get_all invoices + get_doc + db_set) on a sample, scaled per customer;
+- ERPNext's loyalty-style per-customer SUM query on the same sample;
+- incremental re-tier cost on real ERPNext Sales Invoice submits (hooks on vs off).
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import click
+import frappe
+from frappe.utils import add_days, getdate, now_datetime, nowdate
+
+PREFIX = "ZZBENCH-"
+MARK = "crm_archive benchmark"
+
+
+def timed(fn, *args, **kwargs):
+	start = time.perf_counter()
+	out = fn(*args, **kwargs)
+	return time.perf_counter() - start, out
+
+
+def cleanup():
+	"""Remove every benchmark row (invoices, archives, logs, customers)."""
+	like = PREFIX + "%"
+	frappe.db.sql("delete from `tabCustomer Archive Log` where customer_archive like %s", like)
+	frappe.db.sql("delete from `tabCustomer Archive` where name like %s", like)
+	frappe.db.sql("delete from `tabSales Invoice` where name like %s", like)
+	frappe.db.sql("delete from `tabCustomer` where name like %s", like)
+	frappe.db.commit()
+
+
+def make_dataset(customers: int, invoices: int, company: str, seed: int = 1, chunk: int = 20000):
+	rng = random.Random(seed)
+	now = now_datetime()
+	today = getdate(nowdate())
+	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups"
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
+	currency = frappe.get_cached_value("Company", company, "default_currency")
+	receivable = frappe.get_cached_value("Company", company, "default_receivable_account")
+	base = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+	with click.progressbar(range(0, customers, chunk), label="customers + archives") as bar:
+		for start in bar:
+			ids = range(start, min(start + chunk, customers))
+			frappe.db.bulk_insert(
+				"Customer",
+				[*base, "customer_name", "customer_type", "customer_group", "territory", "crm_archive"],
+				[
+					(f"{PREFIX}C{i:07d}", now, now, "Administrator", "Administrator", 0, f"Bench Customer {i}",
+					 "Company", group, territory, f"{PREFIX}A{i:07d}")
+					for i in ids
+				],
+			)
+			frappe.db.bulk_insert(
+				"Customer Archive",
+				[*base, "full_name", "customer", "lifecycle_state", "remarks"],
+				[
+					(f"{PREFIX}A{i:07d}", now, now, "Administrator", "Administrator", 0, f"Bench Customer {i}",
+					 f"{PREFIX}C{i:07d}", "Existing", MARK)
+					for i in ids
+				],
+			)
+			frappe.db.commit()
+	fields = [*base, "customer", "company", "posting_date", "due_date", "is_return", "currency", "conversion_rate",
+		"base_net_total", "net_total", "base_grand_total", "grand_total", "outstanding_amount", "debit_to", "remarks"]
+	with click.progressbar(range(0, invoices, chunk), label="sales invoices") as bar:
+		for start in bar:
+			rows = []
+			for i in range(start, min(start + chunk, invoices)):
+				c = rng.randrange(customers)
+				day = today - timedelta(days=rng.randrange(730))
+				is_return = 1 if rng.random() < 0.03 else 0
+				amount = round(rng.lognormvariate(7.5, 1.0), 2) * (-1 if is_return else 1)
+				rows.append(
+					(f"{PREFIX}S{i:08d}", now, now, "Administrator", "Administrator", 1, f"{PREFIX}C{c:07d}",
+					 company, day, day, is_return, currency, 1, amount, amount, amount, amount, 0, receivable, MARK)
+				)
+			frappe.db.bulk_insert("Sales Invoice", fields, rows)
+			frappe.db.commit()
+
+
+def stock_aggregate_sql(as_of, window_days: int) -> str:
+	from crm_archive.tiering import store
+
+	query = store.metric_query(as_of, window_days)
+	sql = query.get_sql()
+	return sql.replace("FROM `tabSales Invoice`", f"FROM `tabSales Invoice` IGNORE INDEX (`{store.INDEX_NAME}`)", 1)
+
+
+def child_retier(site: str, sites_path: str) -> dict:
+	"""Full re-tier in a fresh process: its wall time and its own peak RSS."""
+	code = (
+		"import json, resource, time, frappe\n"
+		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect()\n"
+		"from crm_archive.tiering.store import retier\n"
+		"t = time.perf_counter(); stats = retier(trigger='Manual', commit=True); t = time.perf_counter() - t\n"
+		"frappe.db.commit()\n"
+		"print('RESULT ' + json.dumps({'seconds': t, 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **stats}))\n"
+	)
+	out = subprocess.run([sys.executable, "-c", code], cwd=sites_path, capture_output=True, text=True, check=False)
+	for line in out.stdout.splitlines():
+		if line.startswith("RESULT "):
+			return json.loads(line[7:])
+	raise RuntimeError(out.stderr[-2000:])
+
+
+def orm_loop(sample: list[tuple[str, str]], as_of, window_days: int) -> float:
+	"""What a naive implementation does per customer: read its invoices, compute, save the archive."""
+	start = time.perf_counter()
+	window_start = add_days(as_of, -(window_days - 1))
+	for archive, customer in sample:
+		rows = frappe.get_all(
+			"Sales Invoice",
+			filters={"customer": customer, "docstatus": 1, "posting_date": ("<=", as_of)},
+			fields=["posting_date", "is_return", "base_net_total"],
+		)
+		spend = sum(r.base_net_total for r in rows if getdate(r.posting_date) >= getdate(window_start))
+		count = sum(1 for r in rows if not r.is_return and getdate(r.posting_date) >= getdate(window_start))
+		doc = frappe.get_doc("Customer Archive", archive)
+		doc.db_set({"window_spend": spend, "invoice_count": count}, update_modified=False)
+	return (time.perf_counter() - start) / len(sample)
+
+
+def loyalty_style(sample: list[tuple[str, str]], as_of) -> float:
+	"""ERPNext's loyalty pattern (get_loyalty_details): one SUM … WHERE customer=%s per customer."""
+	start = time.perf_counter()
+	for _archive, customer in sample:
+		frappe.db.sql(
+			"""select sum(base_net_total) as total_spent from `tabSales Invoice`
+			where customer=%s and docstatus=1 and posting_date <= %s group by customer""",
+			(customer, as_of),
+			as_dict=1,
+		)
+	return (time.perf_counter() - start) / len(sample)
+
+
+def submit_cost(company: str, n: int = 12) -> dict:
+	"""Real Sales Invoice submits with crm_archive's hooks on and off (alternating), plus the background
+	incremental re-tier job's own time."""
+	from crm_archive.setup_site import ensure_service_item
+	from crm_archive.tiering.store import retier_customer_job
+
+	item = ensure_service_item()
+	customer = f"{PREFIX}SUBMIT"
+	if not frappe.db.exists("Customer", customer):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": customer,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+			}
+		).insert(ignore_permissions=True, set_name=customer)
+	if not frappe.db.exists("Customer Archive", {"customer": customer}):
+		frappe.get_doc({"doctype": "Customer Archive", "full_name": customer, "customer": customer}).insert(
+			ignore_permissions=True
+		)
+	times = {True: [], False: []}
+	job = []
+	for i in range(n * 2):
+		on = i % 2 == 0
+		si = frappe.get_doc(
+			{"doctype": "Sales Invoice", "company": company, "customer": customer, "remarks": MARK,
+			 "items": [{"item_code": item, "qty": 1, "rate": 100}]}
+		)
+		si.insert(ignore_permissions=True)
+		frappe.flags.crm_archive_hooks_off = not on
+		t, _ = timed(si.submit)
+		frappe.flags.crm_archive_hooks_off = False
+		frappe.db.commit()
+		times[on].append(t)
+		if on:
+			jt, _ = timed(retier_customer_job, [customer], "Invoice Submit", ("Sales Invoice", si.name))
+			job.append(jt)
+			frappe.db.commit()
+	med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+	return {"submit_hooks_on": med(times[True]), "submit_hooks_off": med(times[False]), "job": med(job)}
+
+
+def run(customers: int, invoices: int, sample: int = 200, keep: bool = False, skip_submit: bool = False) -> dict:
+	from crm_archive.setup_site import default_company
+	from crm_archive.tiering import store
+
+	company = default_company()
+	as_of = getdate(nowdate())
+	loaded = store.load_rule_set()
+	window = loaded[0].window_days if loaded else 365
+	store.ensure_index()
+	cleanup()
+	click.echo(f"dataset: {customers} customers, {invoices} invoices (company {company})")
+	make_dataset(customers, invoices, company)
+	frappe.db.sql("analyze table `tabSales Invoice`")
+
+	store.fetch_metric_rows(as_of, window)  # warm the buffer pool once for both variants
+	t_idx, rows = timed(store.fetch_metric_rows, as_of, window)
+	t_stock, _ = timed(frappe.db.sql, stock_aggregate_sql(as_of, window))
+	click.echo(f"aggregate: covering index {t_idx:.2f}s, stock schema {t_stock:.2f}s ({len(rows)} customers)")
+
+	first = child_retier(frappe.local.site, os.path.abspath(frappe.local.sites_path))
+	click.echo(f"first full re-tier (every archive changes): {first['seconds']:.2f}s")
+	full = child_retier(frappe.local.site, os.path.abspath(frappe.local.sites_path))
+	n_archives = full["evaluated"]
+	per_customer = full["seconds"] / max(n_archives, 1)
+	click.echo(f"full re-tier (nightly, steady state): {full['seconds']:.2f}s for {n_archives} archives, peak RSS {full['max_rss_mb']:.0f} MB")
+
+	rng = random.Random(2)
+	picks = [f"{PREFIX}A{rng.randrange(customers):07d}" for _ in range(sample)]
+	pairs = [(a, a.replace(f"{PREFIX}A", f"{PREFIX}C")) for a in picks]
+	orm = orm_loop(pairs, as_of, window)
+	frappe.db.rollback()
+	loyalty = loyalty_style(pairs, as_of)
+	result = {
+		"customers": customers,
+		"invoices": invoices,
+		"aggregate_covering_s": round(t_idx, 3),
+		"aggregate_stock_s": round(t_stock, 3),
+		"full_retier_first_s": round(first["seconds"], 3),
+		"full_retier_first_vs_covering_aggregate": round(first["seconds"] / t_idx, 2),
+		"full_retier_s": round(full["seconds"], 3),
+		"peak_rss_mb": round(max(full["max_rss_mb"], first["max_rss_mb"]), 1),
+		"full_retier_vs_covering_aggregate": round(full["seconds"] / t_idx, 2),
+		"stock_aggregate_vs_full_retier": round(t_stock / full["seconds"], 2),
+		"orm_loop_per_customer_ms": round(orm * 1000, 3),
+		"retier_per_customer_ms": round(per_customer * 1000, 4),
+		"orm_loop_vs_retier_per_customer": round(orm / per_customer, 1),
+		"loyalty_query_per_customer_ms": round(loyalty * 1000, 3),
+		"loyalty_query_vs_retier_per_customer": round(loyalty / per_customer, 1),
+	}
+	if not skip_submit:
+		sub = submit_cost(company)
+		result.update(
+			{
+				"submit_hooks_off_ms": round(sub["submit_hooks_off"] * 1000, 1),
+				"submit_hooks_on_ms": round(sub["submit_hooks_on"] * 1000, 1),
+				"submit_overhead_pct": round(100 * (sub["submit_hooks_on"] / sub["submit_hooks_off"] - 1), 1),
+				"incremental_job_ms": round(sub["job"] * 1000, 1),
+			}
+		)
+	if not keep:
+		cleanup()
+	return result
