@@ -65,7 +65,9 @@ def create_archives_for_customers(publish: bool = True) -> int:
 		if i % CHUNK == 0:
 			frappe.db.commit()
 		if publish and (i % 50 == 0 or i == total):
-			frappe.publish_progress(i * 100 / total, title=_("Creating Customer Archives"), description=f"{i}/{total}")
+			frappe.publish_progress(
+				i * 100 / total, title=_("Creating Customer Archives"), description=f"{i}/{total}"
+			)
 	return total
 
 

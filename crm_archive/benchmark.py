@@ -58,8 +58,19 @@ def make_dataset(customers: int, invoices: int, company: str, seed: int = 1, chu
 				"Customer",
 				[*base, "customer_name", "customer_type", "customer_group", "territory", "crm_archive"],
 				[
-					(f"{PREFIX}C{i:07d}", now, now, "Administrator", "Administrator", 0, f"Bench Customer {i}",
-					 "Company", group, territory, f"{PREFIX}A{i:07d}")
+					(
+						f"{PREFIX}C{i:07d}",
+						now,
+						now,
+						"Administrator",
+						"Administrator",
+						0,
+						f"Bench Customer {i}",
+						"Company",
+						group,
+						territory,
+						f"{PREFIX}A{i:07d}",
+					)
 					for i in ids
 				],
 			)
@@ -67,14 +78,39 @@ def make_dataset(customers: int, invoices: int, company: str, seed: int = 1, chu
 				"Customer Archive",
 				[*base, "full_name", "customer", "lifecycle_state", "remarks"],
 				[
-					(f"{PREFIX}A{i:07d}", now, now, "Administrator", "Administrator", 0, f"Bench Customer {i}",
-					 f"{PREFIX}C{i:07d}", "Existing", MARK)
+					(
+						f"{PREFIX}A{i:07d}",
+						now,
+						now,
+						"Administrator",
+						"Administrator",
+						0,
+						f"Bench Customer {i}",
+						f"{PREFIX}C{i:07d}",
+						"Existing",
+						MARK,
+					)
 					for i in ids
 				],
 			)
 			frappe.db.commit()
-	fields = [*base, "customer", "company", "posting_date", "due_date", "is_return", "currency", "conversion_rate",
-		"base_net_total", "net_total", "base_grand_total", "grand_total", "outstanding_amount", "debit_to", "remarks"]
+	fields = [
+		*base,
+		"customer",
+		"company",
+		"posting_date",
+		"due_date",
+		"is_return",
+		"currency",
+		"conversion_rate",
+		"base_net_total",
+		"net_total",
+		"base_grand_total",
+		"grand_total",
+		"outstanding_amount",
+		"debit_to",
+		"remarks",
+	]
 	with click.progressbar(range(0, invoices, chunk), label="sales invoices") as bar:
 		for start in bar:
 			rows = []
@@ -84,8 +120,28 @@ def make_dataset(customers: int, invoices: int, company: str, seed: int = 1, chu
 				is_return = 1 if rng.random() < 0.03 else 0
 				amount = round(rng.lognormvariate(7.5, 1.0), 2) * (-1 if is_return else 1)
 				rows.append(
-					(f"{PREFIX}S{i:08d}", now, now, "Administrator", "Administrator", 1, f"{PREFIX}C{c:07d}",
-					 company, day, day, is_return, currency, 1, amount, amount, amount, amount, 0, receivable, MARK)
+					(
+						f"{PREFIX}S{i:08d}",
+						now,
+						now,
+						"Administrator",
+						"Administrator",
+						1,
+						f"{PREFIX}C{c:07d}",
+						company,
+						day,
+						day,
+						is_return,
+						currency,
+						1,
+						amount,
+						amount,
+						amount,
+						amount,
+						0,
+						receivable,
+						MARK,
+					)
 				)
 			frappe.db.bulk_insert("Sales Invoice", fields, rows)
 			frappe.db.commit()
@@ -96,7 +152,9 @@ def stock_aggregate_sql(as_of, window_days: int) -> str:
 
 	query = store.metric_query(as_of, window_days)
 	sql = query.get_sql()
-	return sql.replace("FROM `tabSales Invoice`", f"FROM `tabSales Invoice` IGNORE INDEX (`{store.INDEX_NAME}`)", 1)
+	return sql.replace(
+		"FROM `tabSales Invoice`", f"FROM `tabSales Invoice` IGNORE INDEX (`{store.INDEX_NAME}`)", 1
+	)
 
 
 def child_retier(site: str, sites_path: str) -> dict:
@@ -109,7 +167,9 @@ def child_retier(site: str, sites_path: str) -> dict:
 		"frappe.db.commit()\n"
 		"print('RESULT ' + json.dumps({'seconds': t, 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **stats}))\n"
 	)
-	out = subprocess.run([sys.executable, "-c", code], cwd=sites_path, capture_output=True, text=True, check=False)
+	out = subprocess.run(
+		[sys.executable, "-c", code], cwd=sites_path, capture_output=True, text=True, check=False
+	)
 	for line in out.stdout.splitlines():
 		if line.startswith("RESULT "):
 			return json.loads(line[7:])
@@ -172,8 +232,13 @@ def submit_cost(company: str, n: int = 12) -> dict:
 	for i in range(n * 2):
 		on = i % 2 == 0
 		si = frappe.get_doc(
-			{"doctype": "Sales Invoice", "company": company, "customer": customer, "remarks": MARK,
-			 "items": [{"item_code": item, "qty": 1, "rate": 100}]}
+			{
+				"doctype": "Sales Invoice",
+				"company": company,
+				"customer": customer,
+				"remarks": MARK,
+				"items": [{"item_code": item, "qty": 1, "rate": 100}],
+			}
 		)
 		si.insert(ignore_permissions=True)
 		frappe.flags.crm_archive_hooks_off = not on
@@ -189,7 +254,9 @@ def submit_cost(company: str, n: int = 12) -> dict:
 	return {"submit_hooks_on": med(times[True]), "submit_hooks_off": med(times[False]), "job": med(job)}
 
 
-def run(customers: int, invoices: int, sample: int = 200, keep: bool = False, skip_submit: bool = False) -> dict:
+def run(
+	customers: int, invoices: int, sample: int = 200, keep: bool = False, skip_submit: bool = False
+) -> dict:
 	from crm_archive.setup_site import default_company
 	from crm_archive.tiering import store
 
@@ -213,7 +280,9 @@ def run(customers: int, invoices: int, sample: int = 200, keep: bool = False, sk
 	full = child_retier(frappe.local.site, os.path.abspath(frappe.local.sites_path))
 	n_archives = full["evaluated"]
 	per_customer = full["seconds"] / max(n_archives, 1)
-	click.echo(f"full re-tier (nightly, steady state): {full['seconds']:.2f}s for {n_archives} archives, peak RSS {full['max_rss_mb']:.0f} MB")
+	click.echo(
+		f"full re-tier (nightly, steady state): {full['seconds']:.2f}s for {n_archives} archives, peak RSS {full['max_rss_mb']:.0f} MB"
+	)
 
 	rng = random.Random(2)
 	picks = [f"{PREFIX}A{rng.randrange(customers):07d}" for _ in range(sample)]

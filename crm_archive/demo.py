@@ -21,15 +21,77 @@ from crm_archive.setup_site import (
 
 DEMO_MARK = "crm_archive demo"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧"]
-EN_FIRST = ["Alice", "Brian", "Chloe", "David", "Emma", "Frank", "Grace", "Henry", "Ivy", "Jack", "Kate", "Leo"]
+GIVEN = [
+	"伟",
+	"芳",
+	"娜",
+	"敏",
+	"静",
+	"丽",
+	"强",
+	"磊",
+	"洋",
+	"艳",
+	"勇",
+	"军",
+	"杰",
+	"娟",
+	"涛",
+	"明",
+	"超",
+	"秀英",
+	"华",
+	"慧",
+]
+EN_FIRST = [
+	"Alice",
+	"Brian",
+	"Chloe",
+	"David",
+	"Emma",
+	"Frank",
+	"Grace",
+	"Henry",
+	"Ivy",
+	"Jack",
+	"Kate",
+	"Leo",
+]
 EN_LAST = ["Smith", "Chen", "Brown", "Wong", "Taylor", "Lee", "Walker", "Ng", "Clark", "Liu"]
-COMPANY_WORDS = ["华信", "远航", "金桥", "宏达", "青云", "海纳", "星辰", "鼎盛", "Apex", "Blue River", "Northwind", "Sunrise"]
+COMPANY_WORDS = [
+	"华信",
+	"远航",
+	"金桥",
+	"宏达",
+	"青云",
+	"海纳",
+	"星辰",
+	"鼎盛",
+	"Apex",
+	"Blue River",
+	"Northwind",
+	"Sunrise",
+]
 COMPANY_SUFFIX = ["科技有限公司", "贸易有限公司", "制造有限公司", " Ltd.", " Trading Co."]
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "Hong Kong", "Singapore"]
-INDUSTRIES = ["Manufacturing", "Retail & Wholesale", "Technology", "Consulting", "Food, Beverage & Tobacco", "Education"]
+INDUSTRIES = [
+	"Manufacturing",
+	"Retail & Wholesale",
+	"Technology",
+	"Consulting",
+	"Food, Beverage & Tobacco",
+	"Education",
+]
 CHANNELS = ["Phone", "Email", "Visit", "Meeting", "Exhibition", "Online Ad", "WeChat", "Other"]
-TYPES = ["Follow-up", "Follow-up", "Follow-up", "Complaint", "Service Request", "Satisfaction Survey", "Greeting"]
+TYPES = [
+	"Follow-up",
+	"Follow-up",
+	"Follow-up",
+	"Complaint",
+	"Service Request",
+	"Satisfaction Survey",
+	"Greeting",
+]
 ITEMS = [
 	("CRM-DEMO-CONSULT", "咨询服务 Consulting Day", 3000),
 	("CRM-DEMO-LICENSE", "软件许可 Software Licence", 12000),
@@ -151,13 +213,17 @@ def make_archive(rng, i, seed, users, industries, territories, today):
 	doc = frappe.get_doc(
 		{
 			"doctype": "Customer Archive",
-			"full_name": f"{name}{'' if i < 20 else ' ' + str(i)}" if name[0].isascii() else name + ("" if i < 20 else str(i)),
+			"full_name": f"{name}{'' if i < 20 else ' ' + str(i)}"
+			if name[0].isascii()
+			else name + ("" if i < 20 else str(i)),
 			"gender": rng.choice(["Male", "Female"]),
 			"date_of_birth": dob,
 			"occupation": rng.choice(["采购经理", "总经理", "IT Director", "Engineer", "店主", None]),
 			"mobile_no": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
 			"email_id": f"{email_local}@example.com",
-			"social_accounts": [{"platform": "WeChat", "account": f"wx_{seed}_{i}"}] if rng.random() < 0.5 else [],
+			"social_accounts": [{"platform": "WeChat", "account": f"wx_{seed}_{i}"}]
+			if rng.random() < 0.5
+			else [],
 			"company_name": company_name,
 			"headcount": headcount,
 			"industry": rng.choice(industries),
@@ -188,7 +254,9 @@ def make_invoice(rng, company, customer, day):
 			"currency": frappe.get_cached_value("Company", company, "default_currency"),
 			"conversion_rate": 1,
 			"remarks": DEMO_MARK,
-			"items": [{"item_code": code, "qty": rng.randint(1, 5), "rate": rate} for code, _n, rate in items],
+			"items": [
+				{"item_code": code, "qty": rng.randint(1, 5), "rate": rate} for code, _n, rate in items
+			],
 		}
 	)
 	si.insert(ignore_permissions=True)
@@ -223,7 +291,16 @@ def make_interactions(rng, archive, today) -> int:
 				"interaction_datetime": when,
 				"channel": rng.choice(CHANNELS),
 				"interaction_type": rng.choice(TYPES),
-				"summary": rng.choice(["电话回访，客户满意", "上门拜访，讨论续约", "Sent proposal", "处理投诉", "节日问候", "Demo of new module"]),
+				"summary": rng.choice(
+					[
+						"电话回访，客户满意",
+						"上门拜访，讨论续约",
+						"Sent proposal",
+						"处理投诉",
+						"节日问候",
+						"Demo of new module",
+					]
+				),
 				"outcome": rng.choice(["跟进中", "已解决", "Awaiting reply", None]),
 				"satisfaction": rng.choice([0.6, 0.8, 1.0, None]),
 				"next_follow_up_date": follow,

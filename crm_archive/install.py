@@ -39,7 +39,16 @@ def get_custom_fields() -> dict[str, list[dict]]:
 
 DEFAULT_TIERS = (
 	# name, rank, colour, follow-up days, SLA hours, dedicated manager, birthday greeting, description
-	("VIP", 40, "#7c3aed", 14, 4, 1, 1, "Top customers: dedicated service, regular visits, birthday greetings"),
+	(
+		"VIP",
+		40,
+		"#7c3aed",
+		14,
+		4,
+		1,
+		1,
+		"Top customers: dedicated service, regular visits, birthday greetings",
+	),
 	("重要客户", 30, "#2563eb", 30, 8, 1, 1, "Important customers"),
 	("普通客户", 20, "#16a34a", 90, 24, 0, 0, "Normal customers"),
 	("潜在客户", 10, "#9ca3af", 180, 48, 0, 0, "Potential customers: no purchase in the window yet"),

@@ -28,9 +28,9 @@ def install_workflow():
 	"""Create the workflow, its states and actions when missing (idempotent)."""
 	for state, style in STATE_STYLES.items():
 		if not frappe.db.exists("Workflow State", state):
-			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state, "style": style}).insert(
-				ignore_permissions=True
-			)
+			frappe.get_doc(
+				{"doctype": "Workflow State", "workflow_state_name": state, "style": style}
+			).insert(ignore_permissions=True)
 	for action in {t[2] for t in L.TRANSITIONS}:
 		if not frappe.db.exists("Workflow Action Master", action):
 			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
@@ -60,7 +60,9 @@ def install_workflow():
 			"is_active": 1,
 			"send_email_alert": 0,
 			"states": [
-				{"state": state, "doc_status": "0", "allow_edit": role} for state in L.STATES for role in EDITORS
+				{"state": state, "doc_status": "0", "allow_edit": role}
+				for state in L.STATES
+				for role in EDITORS
 			],
 			"transitions": transitions,
 		}
@@ -94,7 +96,11 @@ def after_invoice(customers: list[str], trigger: str = "Invoice Submit") -> int:
 	"""First purchase → Existing; a purchase after churn → Existing (win-back)."""
 	rows = frappe.get_all(
 		"Customer Archive",
-		filters={"customer": ("in", customers), "lifecycle_state": ("!=", L.EXISTING), "invoice_count": (">", 0)},
+		filters={
+			"customer": ("in", customers),
+			"lifecycle_state": ("!=", L.EXISTING),
+			"invoice_count": (">", 0),
+		},
 		fields=["name", "lifecycle_state", "customer"],
 	)
 	moved = 0

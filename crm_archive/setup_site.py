@@ -50,9 +50,8 @@ def complete_setup_wizard(
 
 
 def default_company() -> str:
-	return (
-		frappe.defaults.get_global_default("company")
-		or frappe.db.get_value("Company", {}, "name", order_by="creation")
+	return frappe.defaults.get_global_default("company") or frappe.db.get_value(
+		"Company", {}, "name", order_by="creation"
 	)
 
 
@@ -76,7 +75,9 @@ def ensure_fiscal_years(first_year: int, last_year: int, company: str | None = N
 
 def ensure_service_item(item_code: str = SERVICE_ITEM, rate: float = 1000) -> str:
 	if not frappe.db.exists("Item", item_code):
-		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name", order_by="lft") or "All Item Groups"
+		group = (
+			frappe.db.get_value("Item Group", {"is_group": 0}, "name", order_by="lft") or "All Item Groups"
+		)
 		frappe.get_doc(
 			{
 				"doctype": "Item",

@@ -41,6 +41,10 @@ _static = StaticDataMiddleware(_static, {"/files": _sites})
 
 def application(environ, start_response):
 	host = (environ.get("HTTP_HOST") or "").split(":")[0]
-	if _DEFAULT_SITE and not environ.get("HTTP_X_FRAPPE_SITE_NAME") and not os.path.isdir(os.path.join(_sites, host)):
+	if (
+		_DEFAULT_SITE
+		and not environ.get("HTTP_X_FRAPPE_SITE_NAME")
+		and not os.path.isdir(os.path.join(_sites, host))
+	):
 		environ["HTTP_X_FRAPPE_SITE_NAME"] = _DEFAULT_SITE
 	return _static(environ, start_response)

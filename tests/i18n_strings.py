@@ -36,7 +36,9 @@ def doctype_strings() -> set[str]:
 	for path in APP.glob("**/workspace/*/*.json"):
 		d = json.loads(path.read_text())
 		out.add(d.get("label") or d["name"])
-		for s in d.get("shortcuts", []) + d.get("links", []) + d.get("number_cards", []) + d.get("charts", []):
+		for s in (
+			d.get("shortcuts", []) + d.get("links", []) + d.get("number_cards", []) + d.get("charts", [])
+		):
 			if s.get("label"):
 				out.add(s["label"])
 	return out
@@ -51,7 +53,9 @@ def code_strings() -> set[str]:
 	for path in APP.glob("**/*.js"):
 		if "dist" in path.parts:
 			continue
-		out.update(_unescape(m.group("s")) for m in JS_CALL.finditer(path.read_text()) if "${" not in m.group("s"))
+		out.update(
+			_unescape(m.group("s")) for m in JS_CALL.finditer(path.read_text()) if "${" not in m.group("s")
+		)
 	return out
 
 

@@ -7,7 +7,15 @@ from crm_archive.logic import archive as a
 
 @pytest.mark.parametrize(
 	"headcount,band",
-	[(None, ""), (0, "Small"), (49, "Small"), (50, "Medium"), (500, "Medium"), (501, "Large"), (10**6, "Large")],
+	[
+		(None, ""),
+		(0, "Small"),
+		(49, "Small"),
+		(50, "Medium"),
+		(500, "Medium"),
+		(501, "Large"),
+		(10**6, "Large"),
+	],
 )
 def test_size_band_boundaries(headcount, band):
 	assert a.size_band(headcount) == band

@@ -13,7 +13,7 @@ def test_every_string_has_a_zh_translation():
 def test_translations_keep_placeholders():
 	for source, target in translations("zh").items():
 		for i in range(5):
-			placeholder = "{%d}" % i
+			placeholder = "{" + str(i) + "}"
 			assert (placeholder in source) == (placeholder in target), (source, target)
 
 

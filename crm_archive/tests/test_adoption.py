@@ -1,7 +1,11 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive.adoption import create_archives_for_customers, customers_without_archive, make_archive_from_lead
+from crm_archive.adoption import (
+	create_archives_for_customers,
+	customers_without_archive,
+	make_archive_from_lead,
+)
 from crm_archive.tests.utils import make_customer
 
 

@@ -108,7 +108,9 @@ class TestPermissions(FrappeTestCase):
 		self.assertNotIn(self.b, names)
 		self.assertFalse(frappe.has_permission("Customer Archive", "read", doc=self.b))
 		self.assertTrue(frappe.has_permission("Customer Archive", "read", doc=self.a))
-		self.assertRaises(frappe.PermissionError, frappe.get_doc("Customer Archive", self.b).check_permission, "read")
+		self.assertRaises(
+			frappe.PermissionError, frappe.get_doc("Customer Archive", self.b).check_permission, "read"
+		)
 		self.assertEqual(frappe.db.count("Customer Archive", {"name": self.b}), 1)  # raw db is not the API
 		inter = frappe.get_list("Customer Interaction", pluck="name", limit_page_length=0)
 		self.assertIn(self.ia, inter)
@@ -118,7 +120,9 @@ class TestPermissions(FrappeTestCase):
 
 	def test_rep_cannot_log_interaction_on_foreign_archive(self):
 		frappe.set_user(self.u["rep_a"])
-		doc = frappe.get_doc({"doctype": "Customer Interaction", "customer_archive": self.b, "summary": "sneaky"})
+		doc = frappe.get_doc(
+			{"doctype": "Customer Interaction", "customer_archive": self.b, "summary": "sneaky"}
+		)
 		self.assertRaises(frappe.PermissionError, doc.insert)
 
 	def test_assignment_and_share_grant_access(self):
@@ -130,7 +134,9 @@ class TestPermissions(FrappeTestCase):
 		self.assertIn(self.b, frappe.get_list("Customer Archive", pluck="name", limit_page_length=0))
 		self.assertTrue(frappe.has_permission("Customer Archive", "read", doc=self.b))
 		frappe.set_user("Administrator")
-		frappe.db.set_value("ToDo", {"reference_name": self.b, "allocated_to": self.u["rep_a"]}, "status", "Cancelled")
+		frappe.db.set_value(
+			"ToDo", {"reference_name": self.b, "allocated_to": self.u["rep_a"]}, "status", "Cancelled"
+		)
 		frappe.set_user(self.u["rep_a"])
 		self.assertFalse(frappe.has_permission("Customer Archive", "read", doc=self.b))
 		frappe.set_user("Administrator")
@@ -150,17 +156,54 @@ class TestPermissions(FrappeTestCase):
 		name = frappe.db.get_value("Customer Archive", target, "full_name")
 		out = {}
 		out["get"] = s.get(f"/api/resource/Customer Archive/{target}")
-		out["list"] = s.get("/api/resource/Customer Archive", {"fields": json.dumps(["name", "full_name"]), "limit_page_length": 0})
-		out["client.get_list"] = s.method("frappe.client.get_list", doctype="Customer Archive", fields=["name", "full_name"], limit_page_length=0)
+		out["list"] = s.get(
+			"/api/resource/Customer Archive",
+			{"fields": json.dumps(["name", "full_name"]), "limit_page_length": 0},
+		)
+		out["client.get_list"] = s.method(
+			"frappe.client.get_list",
+			doctype="Customer Archive",
+			fields=["name", "full_name"],
+			limit_page_length=0,
+		)
 		out["client.get"] = s.method("frappe.client.get", doctype="Customer Archive", name=target)
-		out["client.get_value"] = s.method("frappe.client.get_value", doctype="Customer Archive", fieldname="full_name", filters={"name": target})
-		out["client.get_count"] = s.method("frappe.client.get_count", doctype="Customer Archive", filters={"name": target})
-		out["reportview.get"] = s.method("frappe.desk.reportview.get", doctype="Customer Archive", fields=["`tabCustomer Archive`.`name`", "`tabCustomer Archive`.`full_name`"], filters=[], start=0, page_length=500)
-		out["reportview.get_count"] = s.method("frappe.desk.reportview.get_count", doctype="Customer Archive", filters=[["Customer Archive", "name", "=", target]])
-		out["search_link"] = s.method("frappe.desk.search.search_link", doctype="Customer Archive", txt=name[:6])
-		out["interactions"] = s.method("frappe.client.get_list", doctype="Customer Interaction", fields=["name", "customer_archive", "summary"], limit_page_length=0)
-		out["open_count"] = s.method("frappe.desk.notifications.get_open_count", doctype="Customer Archive", name=target)
-		out["getdoc"] = s.get("/api/method/frappe.desk.form.load.getdoc", {"doctype": "Customer Archive", "name": target})
+		out["client.get_value"] = s.method(
+			"frappe.client.get_value",
+			doctype="Customer Archive",
+			fieldname="full_name",
+			filters={"name": target},
+		)
+		out["client.get_count"] = s.method(
+			"frappe.client.get_count", doctype="Customer Archive", filters={"name": target}
+		)
+		out["reportview.get"] = s.method(
+			"frappe.desk.reportview.get",
+			doctype="Customer Archive",
+			fields=["`tabCustomer Archive`.`name`", "`tabCustomer Archive`.`full_name`"],
+			filters=[],
+			start=0,
+			page_length=500,
+		)
+		out["reportview.get_count"] = s.method(
+			"frappe.desk.reportview.get_count",
+			doctype="Customer Archive",
+			filters=[["Customer Archive", "name", "=", target]],
+		)
+		out["search_link"] = s.method(
+			"frappe.desk.search.search_link", doctype="Customer Archive", txt=name[:6]
+		)
+		out["interactions"] = s.method(
+			"frappe.client.get_list",
+			doctype="Customer Interaction",
+			fields=["name", "customer_archive", "summary"],
+			limit_page_length=0,
+		)
+		out["open_count"] = s.method(
+			"frappe.desk.notifications.get_open_count", doctype="Customer Archive", name=target
+		)
+		out["getdoc"] = s.get(
+			"/api/method/frappe.desk.form.load.getdoc", {"doctype": "Customer Archive", "name": target}
+		)
 		return out, name
 
 	def test_rest_rep_cannot_read_other_reps_archive(self):
@@ -192,12 +235,38 @@ class TestPermissions(FrappeTestCase):
 		responses = [
 			s.get(f"/api/resource/Customer Archive/{self.b}"),
 			s.method("frappe.client.get", doctype="Customer Archive", name=self.b),
-			s.get("/api/resource/Customer Archive", {"fields": json.dumps(["name", "mobile_no", "email_id", "confidential_notes"])}),
-			s.method("frappe.client.get_list", doctype="Customer Archive", fields=["name", "mobile_no", "email_id"], limit_page_length=0),
-			s.method("frappe.desk.reportview.get", doctype="Customer Archive", fields=["`tabCustomer Archive`.`name`", "`tabCustomer Archive`.`mobile_no`", "`tabCustomer Archive`.`email_id`"], filters=[], start=0, page_length=500),
-			s.method("frappe.client.get_value", doctype="Customer Archive", fieldname=["mobile_no", "email_id"], filters={"name": self.b}),
+			s.get(
+				"/api/resource/Customer Archive",
+				{"fields": json.dumps(["name", "mobile_no", "email_id", "confidential_notes"])},
+			),
+			s.method(
+				"frappe.client.get_list",
+				doctype="Customer Archive",
+				fields=["name", "mobile_no", "email_id"],
+				limit_page_length=0,
+			),
+			s.method(
+				"frappe.desk.reportview.get",
+				doctype="Customer Archive",
+				fields=[
+					"`tabCustomer Archive`.`name`",
+					"`tabCustomer Archive`.`mobile_no`",
+					"`tabCustomer Archive`.`email_id`",
+				],
+				filters=[],
+				start=0,
+				page_length=500,
+			),
+			s.method(
+				"frappe.client.get_value",
+				doctype="Customer Archive",
+				fieldname=["mobile_no", "email_id"],
+				filters={"name": self.b},
+			),
 			s.method("frappe.desk.search.search_link", doctype="Customer Archive", txt="13900001111"),
-			s.get("/api/method/frappe.desk.form.load.getdoc", {"doctype": "Customer Archive", "name": self.b}),
+			s.get(
+				"/api/method/frappe.desk.form.load.getdoc", {"doctype": "Customer Archive", "name": self.b}
+			),
 		]
 		self.assertEqual(responses[0].status_code, 200)  # the auditor reads the archive's business data
 		self.assertIn("Perm Co", text(responses[0]))
@@ -215,20 +284,31 @@ class TestPermissions(FrappeTestCase):
 		self.assertNotIn(SECRET_NOTE, text(r))
 
 	def test_id_number_encrypted_at_rest(self):
-		raw = frappe.db.sql("select id_number, id_number_hash from `tabCustomer Archive` where name=%s", self.b)[0]
+		raw = frappe.db.sql(
+			"select id_number, id_number_hash from `tabCustomer Archive` where name=%s", self.b
+		)[0]
 		self.assertNotIn(SECRET_ID, raw[0] or "")
 		self.assertTrue(set(raw[0]) <= {"*"})
 		self.assertEqual(len(raw[1]), 64)
-		auth = frappe.db.sql("select `password` from `__Auth` where doctype='Customer Archive' and name=%s and fieldname='id_number'", self.b)
+		auth = frappe.db.sql(
+			"select `password` from `__Auth` where doctype='Customer Archive' and name=%s and fieldname='id_number'",
+			self.b,
+		)
 		self.assertTrue(auth and SECRET_ID not in auth[0][0])
-		versions = frappe.get_all("Version", filters={"ref_doctype": "Customer Archive", "docname": self.b}, pluck="data")
+		versions = frappe.get_all(
+			"Version", filters={"ref_doctype": "Customer Archive", "docname": self.b}, pluck="data"
+		)
 		self.assertFalse(any(SECRET_ID in (v or "") for v in versions))
 		frappe.set_user(self.u["manager"])
 		self.assertEqual(frappe.get_doc("Customer Archive", self.b).reveal_id_number(), SECRET_ID)
 		frappe.set_user(self.u["rep_b"])
 		self.assertRaises(frappe.PermissionError, frappe.get_doc("Customer Archive", self.b).reveal_id_number)
 		frappe.set_user("Administrator")
-		self.assertTrue(frappe.db.exists("Customer Archive Log", {"customer_archive": self.b, "event_type": "ID Number Revealed"}))
+		self.assertTrue(
+			frappe.db.exists(
+				"Customer Archive Log", {"customer_archive": self.b, "event_type": "ID Number Revealed"}
+			)
+		)
 
 
 class TestLifecycleWorkflow(FrappeTestCase):
@@ -243,7 +323,12 @@ class TestLifecycleWorkflow(FrappeTestCase):
 
 	def new_archive(self, name, customer=None):
 		return frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": name, "account_manager": self.rep, "customer": customer}
+			{
+				"doctype": "Customer Archive",
+				"full_name": name,
+				"account_manager": self.rep,
+				"customer": customer,
+			}
 		).insert(ignore_permissions=True)
 
 	def moves(self, archive):
@@ -259,20 +344,28 @@ class TestLifecycleWorkflow(FrappeTestCase):
 		frappe.set_user(self.rep)
 		doc = apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Mark Intentional")
 		self.assertEqual(doc.lifecycle_state, "Intentional")
-		self.assertRaises(DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Convert to Existing")
+		self.assertRaises(
+			DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Convert to Existing"
+		)
 		doc = apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Back to Potential")
 		self.assertEqual(doc.lifecycle_state, "Potential")
 		doc = apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Mark Intentional")
 		# nobody reaches Existing without a linked Customer, not even a manager
 		frappe.set_user(self.manager)
-		self.assertRaises(DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Convert to Existing")
+		self.assertRaises(
+			DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Convert to Existing"
+		)
 		frappe.set_user("Administrator")
-		frappe.db.set_value("Customer Archive", archive.name, "customer", make_customer("_WF Manual Customer"))
+		frappe.db.set_value(
+			"Customer Archive", archive.name, "customer", make_customer("_WF Manual Customer")
+		)
 		frappe.set_user(self.manager)
 		doc = apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Convert to Existing")
 		self.assertEqual(doc.lifecycle_state, "Existing")
 		frappe.set_user(self.rep)
-		self.assertRaises(DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Mark Churned")
+		self.assertRaises(
+			DENIED, apply_workflow, frappe.get_doc("Customer Archive", archive.name), "Mark Churned"
+		)
 		frappe.set_user(self.manager)
 		apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Mark Churned")
 		doc = apply_workflow(frappe.get_doc("Customer Archive", archive.name), "Win Back")
@@ -354,8 +447,20 @@ class TestReview(FrappeTestCase):
 		doc.save()
 		self.assertEqual(frappe.db.get_value("Customer Archive", doc.name, "verified"), 0)
 		frappe.set_user("Administrator")
-		self.assertTrue(frappe.db.exists("Customer Archive Log", {"customer_archive": doc.name, "event_type": "Verification"}))
+		self.assertTrue(
+			frappe.db.exists(
+				"Customer Archive Log", {"customer_archive": doc.name, "event_type": "Verification"}
+			)
+		)
 		# a VIP archive needs review without a flag
 		frappe.db.set_value("Customer Tier", "VIP", "dedicated_account_manager", 1)
-		doc = frappe.get_doc({"doctype": "Customer Archive", "full_name": "_Review VIP", "tier_locked": 1, "locked_tier": "VIP", "tier_lock_reason": "key"}).insert()
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Review VIP",
+				"tier_locked": 1,
+				"locked_tier": "VIP",
+				"tier_lock_reason": "key",
+			}
+		).insert()
 		self.assertTrue(frappe.db.get_value("Customer Archive", doc.name, "review_required"))

@@ -105,7 +105,9 @@ def safe_condition(expression: str, values: dict) -> bool:
 # --- metrics -------------------------------------------------------------------------------------------
 
 
-def metric_query(as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None):
+def metric_query(
+	as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None
+):
 	"""One aggregate over submitted Sales Invoices, grouped by customer, net of returns.
 
 	Returns count against spend (their base_net_total is negative) but not as purchases; cancelled
@@ -170,7 +172,9 @@ ARCHIVE_FIELDS = (
 )
 
 
-def fetch_archives(customers: Iterable[str] | None = None, archives: Iterable[str] | None = None) -> list[dict]:
+def fetch_archives(
+	customers: Iterable[str] | None = None, archives: Iterable[str] | None = None
+) -> list[dict]:
 	filters = {}
 	if customers is not None:
 		filters["customer"] = ("in", list(customers) or [""])
@@ -242,7 +246,9 @@ def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics) -> str:
 		if rule.max_recency_days:
 			parts.append(f"recency_days {m.recency_days} ≤ {rule.max_recency_days}")
 		if rule.min_average_order_value:
-			parts.append(f"average_order_value {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}")
+			parts.append(
+				f"average_order_value {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}"
+			)
 		if rule.condition:
 			parts.append(rule.condition)
 		why = f"{rule_set.name} #{rule.row_id} → {decision.qualified_tier}: " + ("; ".join(parts) or "always")

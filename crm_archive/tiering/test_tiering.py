@@ -42,7 +42,15 @@ def state(archive):
 	return frappe.db.get_value(
 		"Customer Archive",
 		archive,
-		["tier", "qualified_tier", "tier_pending_since", "window_spend", "lifetime_spend", "invoice_count", "tier_reason"],
+		[
+			"tier",
+			"qualified_tier",
+			"tier_pending_since",
+			"window_spend",
+			"lifetime_spend",
+			"invoice_count",
+			"tier_reason",
+		],
 		as_dict=True,
 	)
 
@@ -81,7 +89,10 @@ class TestTiering(FrappeTestCase):
 		self.assertEqual(si2.crm_tier, "普通客户")
 		self.assertEqual(state(a.name).tier, "重要客户")
 		rows = logs(a.name)
-		self.assertEqual([(r.from_value, r.to_value) for r in rows][-2:], [("潜在客户", "普通客户"), ("普通客户", "重要客户")])
+		self.assertEqual(
+			[(r.from_value, r.to_value) for r in rows][-2:],
+			[("潜在客户", "普通客户"), ("普通客户", "重要客户")],
+		)
 		self.assertEqual(rows[-1].trigger, "Invoice Submit")
 		self.assertEqual(rows[-1].reference_name, si2.name)
 		self.assertEqual(json.loads(rows[-1].metrics_snapshot)["window_spend"], 30000)
@@ -138,7 +149,9 @@ class TestTiering(FrappeTestCase):
 		a = archive_with_customer("_CRM Tier Activate")
 		make_sales_invoice(a.customer, 1000)
 		self.assertEqual(state(a.name).tier, "普通客户")
-		generous = make_rule_set("_Test Generous", rules=[{"tier": "VIP", "priority": 1, "min_invoice_count": 1}])
+		generous = make_rule_set(
+			"_Test Generous", rules=[{"tier": "VIP", "priority": 1, "min_invoice_count": 1}]
+		)
 		self.assertEqual(state(a.name).tier, "VIP")
 		self.assertEqual(logs(a.name)[-1].trigger, "Rule Set Activated")
 		self.assertEqual(frappe.db.get_all("Tier Rule Set", {"is_active": 1}, pluck="name"), [generous.name])
@@ -167,7 +180,9 @@ class TestTiering(FrappeTestCase):
 		a = archive_with_customer("_CRM Tier Rep")
 		user = "crm.tier.rep@example.com"
 		if not frappe.db.exists("User", user):
-			frappe.get_doc({"doctype": "User", "email": user, "first_name": "Rep", "send_welcome_email": 0}).insert()
+			frappe.get_doc(
+				{"doctype": "User", "email": user, "first_name": "Rep", "send_welcome_email": 0}
+			).insert()
 		frappe.get_doc("User", user).add_roles("CRM Archive User")
 		frappe.db.set_value("Customer Archive", a.name, "account_manager", user)
 		frappe.set_user(user)
@@ -187,7 +202,9 @@ class TestTiering(FrappeTestCase):
 	def test_preview_writes_nothing(self):
 		a = archive_with_customer("_CRM Tier Preview")
 		make_sales_invoice(a.customer, 1000)
-		draft = make_rule_set("_Test Draft", active=0, rules=[{"tier": "VIP", "priority": 1, "min_invoice_count": 1}])
+		draft = make_rule_set(
+			"_Test Draft", active=0, rules=[{"tier": "VIP", "priority": 1, "min_invoice_count": 1}]
+		)
 		n_logs = frappe.db.count("Customer Archive Log")
 		modified = frappe.db.get_value("Customer Archive", a.name, "modified")
 		result = draft.preview()
@@ -202,14 +219,20 @@ class TestTiering(FrappeTestCase):
 	def test_bad_condition_refused_with_its_error(self):
 		for expr, error in (("window_spend >=", "SyntaxError"), ("spend_total > 5", "NameError")):
 			with self.assertRaises(frappe.ValidationError) as ctx:
-				make_rule_set("_Test Bad", active=0, rules=[{"tier": "VIP", "priority": 1, "condition": expr}])
+				make_rule_set(
+					"_Test Bad", active=0, rules=[{"tier": "VIP", "priority": 1, "condition": expr}]
+				)
 			self.assertIn(error, str(ctx.exception))
 		self.assertFalse(frappe.db.exists("Tier Rule Set", "_Test Bad"))
 
 	def test_condition_rows(self):
 		rules = [
 			{"tier": "VIP", "priority": 1, "condition": "window_spend >= 5000 and invoice_count >= 2"},
-			{"tier": "普通客户", "priority": 2, "condition": "recency_days is not None and recency_days <= 30"},
+			{
+				"tier": "普通客户",
+				"priority": 2,
+				"condition": "recency_days is not None and recency_days <= 30",
+			},
 		]
 		make_rule_set("_Test Conditions", grace=0, rules=rules)
 		a = archive_with_customer("_CRM Tier Cond")
@@ -226,14 +249,19 @@ class TestTiering(FrappeTestCase):
 		make_sales_invoice(a.customer, 500, is_return=True, return_against=si.name)
 		make_sales_invoice(b.customer, 7000, posting_date=add_days(nowdate(), -400)).cancel()
 		make_sales_invoice(b.customer, 2000, posting_date=add_days(nowdate(), -400))
-		rows = {r["customer"]: r for r in store.fetch_metric_rows(getdate(nowdate()), 365, [a.customer, b.customer])}
+		rows = {
+			r["customer"]: r
+			for r in store.fetch_metric_rows(getdate(nowdate()), 365, [a.customer, b.customer])
+		}
 		self.assertEqual(set(rows), {a.customer, b.customer})
 		m = store.metrics_from_row(rows[a.customer], getdate(nowdate()))
 		self.assertEqual((m.window_spend, m.lifetime_spend, m.invoice_count), (3500, 3500, 2))
 		self.assertEqual(m.recency_days, 5)
 		self.assertEqual(m.average_order_value, 1750)
 		m = store.metrics_from_row(rows[b.customer], getdate(nowdate()))
-		self.assertEqual((m.window_spend, m.lifetime_spend, m.invoice_count, m.lifetime_invoice_count), (0, 2000, 0, 1))
+		self.assertEqual(
+			(m.window_spend, m.lifetime_spend, m.invoice_count, m.lifetime_invoice_count), (0, 2000, 0, 1)
+		)
 
 	def test_log_is_append_only(self):
 		a = archive_with_customer("_CRM Log Only")
@@ -244,5 +272,7 @@ class TestTiering(FrappeTestCase):
 		self.assertRaises(frappe.PermissionError, log.save)
 		self.assertRaises(frappe.PermissionError, log.delete)
 		for role in ("CRM Archive Manager", "CRM Archive User", "System Manager"):
-			for perm in frappe.get_all("DocPerm", {"parent": "Customer Archive Log", "role": role}, ["write", "delete"]):
+			for perm in frappe.get_all(
+				"DocPerm", {"parent": "Customer Archive Log", "role": role}, ["write", "delete"]
+			):
 				self.assertFalse(perm.write or perm.delete)

@@ -24,5 +24,6 @@ class CRMArchiveSettings(Document):
 		for field in ("churn_after_days", "stale_after_days", "max_future_interaction_days"):
 			if (self.get(field) or 0) < 0:
 				frappe.throw(
-					_("{0} cannot be negative.").format(_(self.meta.get_label(field))), title=_("Invalid Value")
+					_("{0} cannot be negative.").format(_(self.meta.get_label(field))),
+					title=_("Invalid Value"),
 				)

@@ -16,7 +16,9 @@ class CustomerArchive(Document):
 	# end: auto-generated types
 
 	def onload(self):
-		self.age = rules.age_on(getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate()))
+		self.age = rules.age_on(
+			getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate())
+		)
 
 	def validate(self):
 		self.validate_full_name()
@@ -79,7 +81,9 @@ class CustomerArchive(Document):
 			self.mobile_no = rules.normalize_phone(self.mobile_no, region)
 		except rules.InvalidPhone:
 			frappe.throw(
-				_("{0} is not a valid phone number (region {1}).").format(frappe.bold(self.mobile_no), region),
+				_("{0} is not a valid phone number (region {1}).").format(
+					frappe.bold(self.mobile_no), region
+				),
 				title=_("Invalid Phone Number"),
 			)
 
@@ -106,7 +110,9 @@ class CustomerArchive(Document):
 	def validate_lead_link(self):
 		if not self.lead:
 			return
-		other = frappe.db.get_value("Customer Archive", {"lead": self.lead, "name": ("!=", self.name)}, "name")
+		other = frappe.db.get_value(
+			"Customer Archive", {"lead": self.lead, "name": ("!=", self.name)}, "name"
+		)
 		if other:
 			frappe.throw(
 				_("Lead {0} already has archive {1}.").format(
@@ -205,12 +211,18 @@ class CustomerArchive(Document):
 	def set_review_state(self):
 		before = self.get_doc_before_save()
 		if before and before.flag_for_review != self.flag_for_review and not is_tier_manager():
-			frappe.throw(_("Only a CRM Archive Manager can flag an archive for review."), frappe.PermissionError)
+			frappe.throw(
+				_("Only a CRM Archive Manager can flag an archive for review."), frappe.PermissionError
+			)
 		self.review_required = int(bool(self.flag_for_review) or self.tier in important_tiers())
 		if before and before.verified and any(before.get(f) != self.get(f) for f in KEY_FIELDS):
 			self.verified, self.verified_by, self.verified_on = 0, None, None
 		elif before:
-			self.verified, self.verified_by, self.verified_on = before.verified, before.verified_by, before.verified_on
+			self.verified, self.verified_by, self.verified_on = (
+				before.verified,
+				before.verified_by,
+				before.verified_on,
+			)
 		else:
 			self.verified, self.verified_by, self.verified_on = 0, None, None
 
@@ -226,7 +238,9 @@ class CustomerArchive(Document):
 				frappe.PermissionError,
 			)
 		now = frappe.utils.now_datetime()
-		self.db_set({"verified": 1, "verified_by": frappe.session.user, "verified_on": now}, update_modified=False)
+		self.db_set(
+			{"verified": 1, "verified_by": frappe.session.user, "verified_on": now}, update_modified=False
+		)
 		frappe.get_doc(
 			{
 				"doctype": "Customer Archive Log",
@@ -241,7 +255,9 @@ class CustomerArchive(Document):
 	# --- derived fields ---------------------------------------------------------------------------------
 
 	def set_derived_fields(self):
-		self.age = rules.age_on(getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate()))
+		self.age = rules.age_on(
+			getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate())
+		)
 		self.company_size = rules.size_band(self.headcount) if self.headcount not in (None, "") else ""
 		values = self.as_dict()
 		values["id_number"] = None  # never part of the score: it is confidential

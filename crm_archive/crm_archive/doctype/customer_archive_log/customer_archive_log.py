@@ -19,7 +19,11 @@ class CustomerArchiveLog(Document):
 
 	def validate(self):
 		if not self.is_new():
-			frappe.throw(_("Customer Archive Log is append-only: rows cannot be edited."), frappe.PermissionError)
+			frappe.throw(
+				_("Customer Archive Log is append-only: rows cannot be edited."), frappe.PermissionError
+			)
 
 	def on_trash(self):
-		frappe.throw(_("Customer Archive Log is append-only: rows cannot be deleted."), frappe.PermissionError)
+		frappe.throw(
+			_("Customer Archive Log is append-only: rows cannot be deleted."), frappe.PermissionError
+		)

@@ -19,4 +19,6 @@ class TestCustomerArchiveSocialAccount(FrappeTestCase):
 			fields=["platform", "account"],
 			order_by="idx",
 		)
-		self.assertEqual([(r.platform, r.account) for r in rows], [("WeChat", "wx_abc"), ("LinkedIn", "li-abc")])
+		self.assertEqual(
+			[(r.platform, r.account) for r in rows], [("WeChat", "wx_abc"), ("LinkedIn", "li-abc")]
+		)

@@ -59,7 +59,9 @@ class CustomerInteraction(Document):
 				title=_("Invalid Date"),
 			)
 		if follow_up.year > now_datetime().year + 10:
-			frappe.throw(_("Next Follow-up Date {0} is too far ahead.").format(follow_up), title=_("Invalid Date"))
+			frappe.throw(
+				_("Next Follow-up Date {0} is too far ahead.").format(follow_up), title=_("Invalid Date")
+			)
 
 	def validate_satisfaction(self):
 		if self.satisfaction is not None and not 0 <= float(self.satisfaction) <= 1:

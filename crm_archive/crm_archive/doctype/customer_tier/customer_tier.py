@@ -14,12 +14,17 @@ class CustomerTier(Document):
 		self.tier_name = (self.tier_name or "").strip()
 		for field in ("follow_up_interval_days", "response_sla_hours"):
 			if (self.get(field) or 0) < 0:
-				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))), title=_("Invalid Value"))
-		same_rank = frappe.db.get_value("Customer Tier", {"rank": self.rank, "name": ("!=", self.name)}, "name")
+				frappe.throw(
+					_("{0} cannot be negative.").format(_(self.meta.get_label(field))),
+					title=_("Invalid Value"),
+				)
+		same_rank = frappe.db.get_value(
+			"Customer Tier", {"rank": self.rank, "name": ("!=", self.name)}, "name"
+		)
 		if same_rank:
 			frappe.throw(
-				_("Tier {0} already has rank {1}: ranks decide upgrades and downgrades, so they must differ.").format(
-					frappe.bold(same_rank), self.rank
-				),
+				_(
+					"Tier {0} already has rank {1}: ranks decide upgrades and downgrades, so they must differ."
+				).format(frappe.bold(same_rank), self.rank),
 				title=_("Duplicate Rank"),
 			)

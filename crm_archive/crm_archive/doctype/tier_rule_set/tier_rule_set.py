@@ -22,7 +22,12 @@ class TierRuleSet(Document):
 		if not self.rules:
 			frappe.throw(_("Add at least one rule."), title=_("No Rules"))
 		for row in self.rules:
-			for field in ("min_window_spend", "min_invoice_count", "max_recency_days", "min_average_order_value"):
+			for field in (
+				"min_window_spend",
+				"min_invoice_count",
+				"max_recency_days",
+				"min_average_order_value",
+			):
 				if (row.get(field) or 0) < 0:
 					frappe.throw(
 						_("Row {0}: {1} cannot be negative.").format(row.idx, _(row.meta.get_label(field))),
@@ -52,21 +57,34 @@ class TierRuleSet(Document):
 		if any(self.get(k) != before.get(k) for k in keys):
 			return True
 		row = lambda r: (  # noqa: E731
-			r.tier, r.priority, r.min_window_spend, r.min_invoice_count, r.max_recency_days,
-			r.min_average_order_value, r.condition,
+			r.tier,
+			r.priority,
+			r.min_window_spend,
+			r.min_invoice_count,
+			r.max_recency_days,
+			r.min_average_order_value,
+			r.condition,
 		)
 		return [row(r) for r in self.rules] != [row(r) for r in before.rules]
 
 	def on_trash(self):
 		if self.is_active:
-			frappe.throw(_("Activate another rule set before deleting the active one."), title=_("Active Rule Set"))
+			frappe.throw(
+				_("Activate another rule set before deleting the active one."), title=_("Active Rule Set")
+			)
 
 	@frappe.whitelist()
 	def preview(self, as_of: str | None = None) -> dict:
 		"""What-if: tier distribution today vs under this (draft) rule set and the movement matrix. Writes nothing."""
 		frappe.has_permission("Tier Rule Set", "read", throw=True)
-		from crm_archive.tiering.store import fetch_archives, fetch_metrics, load_rule_set, safe_condition, tier_ranks
 		from crm_archive.tiering.metrics import empty_metrics
+		from crm_archive.tiering.store import (
+			fetch_archives,
+			fetch_metrics,
+			load_rule_set,
+			safe_condition,
+			tier_ranks,
+		)
 
 		self.validate()
 		rule_set, company = load_rule_set(doc=self)
@@ -75,9 +93,15 @@ class TierRuleSet(Document):
 		metrics = fetch_metrics(as_of, rule_set.window_days, None, company)
 		m_list = [metrics.get(r["customer"]) or empty_metrics(r["customer"] or r["name"]) for r in rows]
 		# Locks hold under any rule set; grace is not simulated (the preview shows what each archive qualifies for).
-		current = {m.customer: R.Current(tier=r["tier"], locked=bool(r["tier_locked"])) for m, r in zip(m_list, rows, strict=True)}
+		current = {
+			m.customer: R.Current(tier=r["tier"], locked=bool(r["tier_locked"]))
+			for m, r in zip(m_list, rows, strict=True)
+		}
 		decisions = R.evaluate(m_list, rule_set, current, tier_ranks(), as_of, safe_condition)
-		pairs = [(r["tier"] or "", d.new_tier if d.reason == "locked" else d.qualified_tier) for r, d in zip(rows, decisions, strict=True)]
+		pairs = [
+			(r["tier"] or "", d.new_tier if d.reason == "locked" else d.qualified_tier)
+			for r, d in zip(rows, decisions, strict=True)
+		]
 		matrix = R.movement_matrix(pairs)
 		return {
 			"as_of": str(as_of),
