@@ -51,6 +51,7 @@ scheduler_events = {
 	"daily_long": [
 		"crm_archive.tiering.store.scheduled_retier",
 		"crm_archive.tiering.store.daily_lifecycle",
+		"crm_archive.reminders.daily",
 	],
 }
 

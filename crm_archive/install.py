@@ -69,6 +69,7 @@ def after_migrate():
 	make_default_tiers()
 	ensure_index()
 	install_workflow()
+	ensure_settings_defaults()
 
 
 def before_uninstall():
@@ -113,6 +114,21 @@ def make_default_tiers():
 				],
 			}
 		).insert(ignore_permissions=True)
+
+
+def ensure_settings_defaults():
+	"""Frappe does not apply a new field's default to an existing single: do it for our settings."""
+	meta = frappe.get_meta("CRM Archive Settings")
+	for df in meta.fields:
+		if df.default is None or df.fieldtype in ("Section Break", "Column Break", "Tab Break"):
+			continue
+		stored = frappe.db.sql(
+			"select `value` from `tabSingles` where `doctype` = 'CRM Archive Settings' and `field` = %s",
+			df.fieldname,
+		)
+		if not stored or stored[0][0] in (None, ""):
+			frappe.db.set_single_value("CRM Archive Settings", df.fieldname, df.default)
+	frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
 
 
 def make_roles():

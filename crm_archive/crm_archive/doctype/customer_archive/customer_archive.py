@@ -40,6 +40,10 @@ class CustomerArchive(Document):
 		self.log_tier_override()
 		log_lifecycle_change(self)
 		self.retier_if_needed()
+		if not self.flags.in_insert and not self.flags.lifecycle_trigger:
+			from crm_archive.reminders import close_reminders
+
+			close_reminders(self.name, ("review",))
 
 	def on_trash(self):
 		if self.customer:

@@ -22,6 +22,12 @@ class CustomerInteraction(Document):
 		if not self.summary:
 			frappe.throw(_("Summary is required."), title=_("Missing Value"))
 
+	def after_insert(self):
+		from crm_archive.reminders import close_reminders
+
+		reasons = ("follow_up", "cadence", "birthday") if self.interaction_type == "Greeting" else ("follow_up", "cadence")
+		close_reminders(self.customer_archive, reasons)
+
 	def on_update(self):
 		refresh_archive_interaction_dates(self.customer_archive)
 		before = self.get_doc_before_save()

@@ -1,0 +1,137 @@
+"""Daily reminders as Frappe ToDos for the account manager, deduplicated per (archive, reason), and the
+stale flag. Logging an interaction or updating the archive closes the reminders it answers."""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, getdate, nowdate
+
+from crm_archive.logic.reminders import due_reasons
+from crm_archive.utils import get_settings
+
+TAG = "[crm_archive:{}]"
+MESSAGES = {
+	"follow_up": "Follow up with {0}: the planned follow-up date has come.",
+	"cadence": "No contact with {0} for longer than the {1} follow-up interval.",
+	"birthday": "{0} has a birthday soon: send a greeting.",
+	"review": "Review the archive of {0}: it has not been updated for a long time.",
+}
+
+
+def tag_of(description: str | None) -> str | None:
+	text = description or ""
+	for reason in MESSAGES:
+		if text.startswith(TAG.format(reason)):
+			return reason
+	return None
+
+
+def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], str]:
+	filters = {"reference_type": "Customer Archive", "status": "Open", "description": ("like", "[crm_archive:%")}
+	if archives is not None:
+		filters["reference_name"] = ("in", archives or [""])
+	out = {}
+	for todo in frappe.get_all("ToDo", filters=filters, fields=["name", "reference_name", "description"]):
+		reason = tag_of(todo.description)
+		if reason:
+			out[(todo.reference_name, reason)] = todo.name
+	return out
+
+
+def close_reminders(archive: str, reasons: tuple[str, ...]):
+	for (ref, reason), todo in open_reminders([archive]).items():
+		if reason in reasons:
+			frappe.db.set_value("ToDo", todo, "status", "Closed")
+
+
+def run_daily(today=None) -> dict:
+	settings = get_settings()
+	today = getdate(today or nowdate())
+	stats = {"created": 0, "closed": 0, "stale": update_stale(today)}
+	if not cint(settings.enable_reminders):
+		return stats
+	tiers = {
+		t.name: t
+		for t in frappe.get_all("Customer Tier", fields=["name", "follow_up_interval_days", "birthday_greeting"])
+	}
+	rows = frappe.get_all(
+		"Customer Archive",
+		filters={"account_manager": ("is", "set")},
+		fields=[
+			"name",
+			"full_name",
+			"account_manager",
+			"tier",
+			"next_follow_up_date",
+			"last_interaction_date",
+			"date_of_birth",
+			"modified",
+			"creation",
+		],
+	)
+	existing = open_reminders()
+	# a birthday is greeted once: a birthday reminder from this window, even closed, is not repeated
+	window_start = add_days(today, -(cint(settings.birthday_reminder_days) + 1))
+	recent_birthdays = set(
+		frappe.get_all(
+			"ToDo",
+			filters={
+				"reference_type": "Customer Archive",
+				"description": ("like", TAG.format("birthday") + "%"),
+				"date": (">=", window_start),
+			},
+			pluck="reference_name",
+		)
+	)
+	due_now = set()
+	for row in rows:
+		tier = tiers.get(row.tier) or frappe._dict()
+		for reason in due_reasons(
+			row,
+			today,
+			cint(tier.follow_up_interval_days),
+			bool(tier.birthday_greeting),
+			cint(settings.birthday_reminder_days),
+			cint(settings.update_reminder_days),
+		):
+			due_now.add((row.name, reason))
+			if (row.name, reason) in existing:
+				continue
+			if reason == "birthday" and row.name in recent_birthdays:
+				continue
+			frappe.get_doc(
+				{
+					"doctype": "ToDo",
+					"allocated_to": row.account_manager,
+					"reference_type": "Customer Archive",
+					"reference_name": row.name,
+					"date": today,
+					"priority": "High" if reason == "follow_up" else "Medium",
+					"description": TAG.format(reason) + " " + _(MESSAGES[reason]).format(row.full_name, row.tier),
+				}
+			).insert(ignore_permissions=True)
+			stats["created"] += 1
+	for key, todo in existing.items():
+		if key not in due_now:
+			frappe.db.set_value("ToDo", todo, "status", "Closed")
+			stats["closed"] += 1
+	return stats
+
+
+def update_stale(today) -> int:
+	"""is_stale: no interaction and no purchase for the settings' stale-after days (one UPDATE)."""
+	days = cint(get_settings().stale_after_days)
+	if days <= 0:
+		return 0
+	cutoff = add_days(today, -days)
+	expr = """(coalesce(`last_interaction_date`, `creation`) < %(cutoff)s
+		and (`last_purchase_date` is null or `last_purchase_date` < %(cutoff)s)
+		and `creation` < %(cutoff)s)"""
+	frappe.db.sql(
+		f"update `tabCustomer Archive` set `is_stale` = {expr} where `is_stale` != {expr}",
+		{"cutoff": cutoff},
+	)
+	return frappe.db.count("Customer Archive", {"is_stale": 1})
+
+
+def daily():
+	run_daily()
