@@ -26,7 +26,11 @@ def tag_of(description: str | None) -> str | None:
 
 
 def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], str]:
-	filters = {"reference_type": "Customer Archive", "status": "Open", "description": ("like", "[crm_archive:%")}
+	filters = {
+		"reference_type": "Customer Archive",
+		"status": "Open",
+		"description": ("like", "[crm_archive:%"),
+	}
 	if archives is not None:
 		filters["reference_name"] = ("in", archives or [""])
 	out = {}
@@ -38,7 +42,7 @@ def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], s
 
 
 def close_reminders(archive: str, reasons: tuple[str, ...]):
-	for (ref, reason), todo in open_reminders([archive]).items():
+	for (_ref, reason), todo in open_reminders([archive]).items():
 		if reason in reasons:
 			frappe.db.set_value("ToDo", todo, "status", "Closed")
 
@@ -51,7 +55,9 @@ def run_daily(today=None) -> dict:
 		return stats
 	tiers = {
 		t.name: t
-		for t in frappe.get_all("Customer Tier", fields=["name", "follow_up_interval_days", "birthday_greeting"])
+		for t in frappe.get_all(
+			"Customer Tier", fields=["name", "follow_up_interval_days", "birthday_greeting"]
+		)
 	}
 	rows = frappe.get_all(
 		"Customer Archive",
@@ -106,7 +112,9 @@ def run_daily(today=None) -> dict:
 					"reference_name": row.name,
 					"date": today,
 					"priority": "High" if reason == "follow_up" else "Medium",
-					"description": TAG.format(reason) + " " + _(MESSAGES[reason]).format(row.full_name, row.tier),
+					"description": TAG.format(reason)
+					+ " "
+					+ _(MESSAGES[reason]).format(row.full_name, row.tier),
 				}
 			).insert(ignore_permissions=True)
 			stats["created"] += 1

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, nowdate
 
+from crm_archive.duplicates import check_on_save as check_duplicates_on_save
 from crm_archive.lifecycle import log_lifecycle_change
 from crm_archive.logic import archive as rules
 from crm_archive.utils import phone_region
@@ -34,6 +35,7 @@ class CustomerArchive(Document):
 		self.set_id_number_hash()
 		self.set_review_state()
 		self.set_derived_fields()
+		check_duplicates_on_save(self)
 
 	def on_update(self):
 		self.sync_customer_back_link()

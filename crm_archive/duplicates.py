@@ -1,0 +1,129 @@
+"""Duplicate archives: the check on save and the manager's merge (Frappe's rename with merge)."""
+
+import frappe
+from frappe import _
+from frappe.model.rename_doc import rename_doc
+from frappe.utils import cint, get_link_to_form
+from pypika.functions import Lower
+
+from crm_archive.logic import duplicates as D
+from crm_archive.utils import get_settings, phone_region
+
+FIELDS = ["name", "full_name", "mobile_no", "email_id", "id_number_hash", "company_name", "city", "customer"]
+
+
+def candidates(doc) -> list[dict]:
+	"""Archives that could be the same customer (one query, at most 200 rows; all archives, not only the
+	user's, since duplicates hide across account managers)."""
+	t = frappe.qb.DocType("Customer Archive")
+	cond = None
+
+	def either(c):
+		nonlocal cond
+		cond = c if cond is None else (cond | c)
+
+	if doc.mobile_no:
+		either(t.mobile_no == doc.mobile_no)
+	if doc.email_id:
+		either(Lower(t.email_id) == D.normalize_email(doc.email_id))
+	if doc.id_number_hash:
+		either(t.id_number_hash == doc.id_number_hash)
+	core = D.normalize_company(doc.company_name)
+	if core:
+		either(t.company_name.like(f"%{core}%"))
+	elif doc.city:
+		either(t.city == doc.city)
+	if cond is None:
+		return []
+	query = frappe.qb.from_(t).select(*[t[f] for f in FIELDS]).where(cond).limit(200)
+	if not doc.is_new():
+		query = query.where(t.name != doc.name)
+	return query.run(as_dict=True)
+
+
+def check_on_save(doc):
+	mode = get_settings().duplicate_check or "Warn"
+	if mode == "Off" or doc.flags.ignore_duplicates:
+		return
+	record = {f: doc.get(f) for f in FIELDS}
+	suspects = D.suspects_for(
+		record, candidates(doc), phone_region(), cint(get_settings().duplicate_name_similarity) or 90
+	)
+	if not suspects:
+		return
+	reasons = {
+		"mobile": _("same mobile"),
+		"email": _("same email"),
+		"id_number": _("same ID number"),
+		"name": _("similar name"),
+	}
+	lines = []
+	for name, reason in suspects[:10]:
+		if frappe.has_permission("Customer Archive", "read", doc=name):
+			lines.append(f"{get_link_to_form('Customer Archive', name)} ({reasons[reason]})")
+		else:
+			lines.append(
+				_("an archive of another account manager ({0}); ask a CRM Archive Manager").format(
+					reasons[reason]
+				)
+			)
+	message = _("This archive may duplicate:") + "<br>" + "<br>".join(lines)
+	if mode == "Block":
+		frappe.throw(message, title=_("Possible Duplicate"))
+	frappe.msgprint(message, title=_("Possible Duplicate"), indicator="orange")
+
+
+@frappe.whitelist()
+def merge_archives(duplicate: str, survivor: str) -> str:
+	"""Merge `duplicate` into `survivor`: interactions, logs, reminders and the Customer link move over
+	(Frappe's rename_doc with merge updates every link); refused when both have different Customers."""
+	frappe.only_for(("CRM Archive Manager", "System Manager"))
+	if duplicate == survivor:
+		frappe.throw(_("Choose two different archives to merge."), title=_("Cannot Merge"))
+	dup = frappe.get_doc("Customer Archive", duplicate)
+	keep = frappe.get_doc("Customer Archive", survivor)
+	dup.check_permission("write")
+	keep.check_permission("write")
+	if dup.customer and keep.customer and dup.customer != keep.customer:
+		frappe.throw(
+			_(
+				"Both archives are linked to different ERPNext Customers ({0} and {1}). Merge the Customers in ERPNext first (rename one into the other with merge), then merge the archives."
+			).format(frappe.bold(dup.customer), frappe.bold(keep.customer)),
+			title=_("Cannot Merge"),
+		)
+	moved_customer = None
+	if dup.customer and not keep.customer:
+		moved_customer = dup.customer
+		frappe.db.set_value("Customer Archive", duplicate, "customer", None, update_modified=False)
+	# fill the survivor's empty fields from the duplicate, so nothing the duplicate knew is lost
+	for df in keep.meta.fields:
+		if (
+			df.fieldtype in ("Section Break", "Column Break", "Tab Break", "Table", "Password")
+			or df.read_only
+		):
+			continue
+		if df.fieldname in ("customer", "lead") or not dup.get(df.fieldname) or keep.get(df.fieldname):
+			continue
+		keep.set(df.fieldname, dup.get(df.fieldname))
+	for row in dup.social_accounts:
+		if not any(r.platform == row.platform and r.account == row.account for r in keep.social_accounts):
+			keep.append(
+				"social_accounts", {"platform": row.platform, "account": row.account, "note": row.note}
+			)
+	if moved_customer:
+		keep.customer = moved_customer
+	if dup.lead and not keep.lead:
+		lead = dup.lead
+		frappe.db.set_value("Customer Archive", duplicate, "lead", None, update_modified=False)
+		keep.lead = lead
+	keep.flags.ignore_duplicates = True
+	keep.save()
+	rename_doc("Customer Archive", duplicate, survivor, merge=True, ignore_permissions=True, show_alert=False)
+	from crm_archive.crm_archive.doctype.customer_interaction.customer_interaction import (
+		refresh_archive_interaction_dates,
+	)
+	from crm_archive.tiering.store import retier
+
+	refresh_archive_interaction_dates(survivor)
+	retier(archives=[survivor], trigger="Manual")
+	return survivor

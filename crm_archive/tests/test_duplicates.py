@@ -1,0 +1,59 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from crm_archive.duplicates import merge_archives
+from crm_archive.tests.utils import make_archive, make_customer, make_sales_invoice
+
+
+class TestDuplicates(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Warn")
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+
+	def test_warn_and_block_on_save(self):
+		make_archive(full_name="_Dup 王小明", mobile_no="13811112222", company_name="华信科技有限公司")
+		frappe.clear_messages()
+		make_archive(full_name="_Dup Other", mobile_no="+86 138 1111 2222")
+		self.assertIn("same mobile", str(frappe.message_log))
+		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Block")
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+		n = frappe.db.count("Customer Archive")
+		with self.assertRaises(frappe.ValidationError):
+			make_archive(full_name="_Dup 王 小明", company_name="华信科技")
+		with self.assertRaises(frappe.ValidationError):
+			make_archive(full_name="_Dup Mail", email_id="X@Example.com", mobile_no="13811112222")
+		self.assertEqual(frappe.db.count("Customer Archive"), n)
+		make_archive(full_name="_Dup Clean", mobile_no="13999998888")  # no suspect: saves
+
+	def test_merge_moves_everything_and_refuses_two_customers(self):
+		customer = make_customer("_Dup Merge Customer")
+		dup = make_archive(full_name="_Merge Dup", customer=customer, city="上海", occupation="采购")
+		keep = make_archive(full_name="_Merge Keep", mobile_no="13700001111")
+		make_sales_invoice(customer, 5000)
+		for archive in (dup.name, keep.name):
+			frappe.get_doc(
+				{"doctype": "Customer Interaction", "customer_archive": archive, "summary": f"note {archive}"}
+			).insert()
+		logs_before = frappe.db.count(
+			"Customer Archive Log", {"customer_archive": ("in", [dup.name, keep.name])}
+		)
+		merge_archives(dup.name, keep.name)
+		self.assertFalse(frappe.db.exists("Customer Archive", dup.name))
+		survivor = frappe.get_doc("Customer Archive", keep.name)
+		self.assertEqual(survivor.customer, customer)
+		self.assertEqual(frappe.db.get_value("Customer", customer, "crm_archive"), keep.name)
+		self.assertEqual(
+			(survivor.city, survivor.occupation, survivor.mobile_no), ("上海", "采购", "+8613700001111")
+		)
+		self.assertEqual(frappe.db.count("Customer Interaction", {"customer_archive": keep.name}), 2)
+		self.assertGreaterEqual(
+			frappe.db.count("Customer Archive Log", {"customer_archive": keep.name}), logs_before
+		)
+		self.assertEqual(survivor.window_spend, 5000)
+		self.assertIsNotNone(survivor.last_interaction_date)
+
+		other = make_archive(full_name="_Merge Other", customer=make_customer("_Dup Other Customer"))
+		with self.assertRaises(frappe.ValidationError) as ctx:
+			merge_archives(other.name, keep.name)
+		self.assertIn("different ERPNext Customers", str(ctx.exception))
+		self.assertTrue(frappe.db.exists("Customer Archive", other.name))
