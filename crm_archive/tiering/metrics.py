@@ -81,3 +81,25 @@ def metrics_from_row(row: Mapping, as_of: date) -> Metrics:
 		average_order_value=money(Decimal(str(window_spend)) / count) if count else 0.0,
 		days_since_first_purchase=(as_of - first).days if first else None,
 	)
+
+
+def metrics_from_packed(customer: str, packed: str, as_of: date) -> Metrics:
+	"""Metrics from the engine's packed aggregate row: 'lifetime|window|window_count|lifetime_count|first|last'
+	(money already rounded to cents by the database, dates ISO or empty)."""
+	lifetime, window, wcount, lcount, first, last = packed.split("|")
+	count = int(wcount)
+	window_spend = float(window) + 0.0
+	first_d = date.fromisoformat(first) if first else None
+	last_d = date.fromisoformat(last) if last else None
+	return Metrics(
+		customer=customer,
+		window_spend=window_spend,
+		lifetime_spend=float(lifetime) + 0.0,
+		invoice_count=count,
+		lifetime_invoice_count=int(lcount),
+		first_purchase_date=first_d,
+		last_purchase_date=last_d,
+		recency_days=(as_of - last_d).days if last_d else None,
+		average_order_value=round(window_spend / count, 2) + 0.0 if count else 0.0,
+		days_since_first_purchase=(as_of - first_d).days if first_d else None,
+	)
