@@ -464,3 +464,33 @@ class TestReview(FrappeTestCase):
 			}
 		).insert()
 		self.assertTrue(frappe.db.get_value("Customer Archive", doc.name, "review_required"))
+
+
+class TestPrintProfile(FrappeTestCase):
+	def test_profile_print_leaves_out_protected_fields(self):
+		make_user(*USERS["manager"])
+		make_user(*USERS["auditor"])
+		archive = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Print 客户",
+				"mobile_no": SECRET_MOBILE,
+				"email_id": SECRET_EMAIL,
+				"confidential_notes": SECRET_NOTE,
+				"company_name": "Print Co",
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{"doctype": "Customer Interaction", "customer_archive": archive.name, "summary": "<b>visited</b> 上门拜访"}
+		).insert(ignore_permissions=True)
+		frappe.set_user(USERS["manager"][0])
+		html = frappe.get_print("Customer Archive", archive.name, "Customer Profile")
+		self.assertIn(SECRET_MOBILE, html)
+		self.assertIn("上门拜访", html)
+		self.assertIn("&lt;b&gt;visited", html)  # escaped
+		frappe.set_user(USERS["auditor"][0])
+		html = frappe.get_print("Customer Archive", archive.name, "Customer Profile")
+		self.assertIn("Print Co", html)
+		for secret in (SECRET_MOBILE, SECRET_EMAIL, SECRET_NOTE):
+			self.assertNotIn(secret, html)
+		frappe.set_user("Administrator")
