@@ -7,7 +7,9 @@ import os
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "public", "templates", "customer_archive_import_zh.xlsx")
+TEMPLATE = os.path.join(
+	os.path.dirname(__file__), "..", "public", "templates", "customer_archive_import_zh.xlsx"
+)
 NAMES = ("张伟", "李娜", "王芳", "Emma Taylor")
 
 
@@ -24,7 +26,12 @@ class TestDataImport(FrappeTestCase):
 		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Warn")
 		with open(TEMPLATE, "rb") as f:
 			file_doc = frappe.get_doc(
-				{"doctype": "File", "file_name": "customer_archive_import_zh.xlsx", "content": f.read(), "is_private": 1}
+				{
+					"doctype": "File",
+					"file_name": "customer_archive_import_zh.xlsx",
+					"content": f.read(),
+					"is_private": 1,
+				}
 			).insert(ignore_permissions=True)
 		frappe.local.lang = "zh"  # the importing user reads Chinese: translated labels match the headers
 		frappe.local.lang_full_dict = None
@@ -37,19 +44,37 @@ class TestDataImport(FrappeTestCase):
 			}
 		).insert(ignore_permissions=True)
 		preview = di.get_preview_from_template()
-		mapped = {c.get("header_title"): (c.get("df") or {}).get("fieldname") for c in preview["columns"] if c.get("header_title")}
+		mapped = {
+			c.get("header_title"): (c.get("df") or {}).get("fieldname")
+			for c in preview["columns"]
+			if c.get("header_title")
+		}
 		self.assertEqual(mapped["客户名称"], "full_name")
 		self.assertEqual(mapped["手机号码"], "mobile_no")
 		self.assertEqual(mapped["员工人数"], "headcount")
 		di.start_import()
 		di.reload()
 		self.assertEqual(di.status, "Partial Success")
-		logs = frappe.get_all("Data Import Log", {"data_import": di.name}, ["success", "messages", "exception"])
+		logs = frappe.get_all(
+			"Data Import Log", {"data_import": di.name}, ["success", "messages", "exception"]
+		)
 		self.assertEqual(sum(1 for l in logs if l.success), 3)
 		failed = [l for l in logs if not l.success]
 		self.assertEqual(len(failed), 1)
-		self.assertTrue(any(w in (failed[0].messages or "") + (failed[0].exception or "") for w in ("电话", "phone", "出生", "Birth", "邮", "email")))
-		rows = {r.full_name: r for r in frappe.get_all("Customer Archive", {"full_name": ("in", NAMES)}, ["full_name", "mobile_no", "email_id", "company_size", "headcount"])}
+		self.assertTrue(
+			any(
+				w in (failed[0].messages or "") + (failed[0].exception or "")
+				for w in ("电话", "phone", "出生", "Birth", "邮", "email")
+			)
+		)
+		rows = {
+			r.full_name: r
+			for r in frappe.get_all(
+				"Customer Archive",
+				{"full_name": ("in", NAMES)},
+				["full_name", "mobile_no", "email_id", "company_size", "headcount"],
+			)
+		}
 		self.assertEqual(set(rows), {"张伟", "李娜", "Emma Taylor"})
 		self.assertEqual(rows["李娜"].mobile_no, "+8613900139000")
 		self.assertEqual(rows["张伟"].company_size, "Medium")

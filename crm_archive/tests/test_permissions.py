@@ -481,7 +481,11 @@ class TestPrintProfile(FrappeTestCase):
 			}
 		).insert(ignore_permissions=True)
 		frappe.get_doc(
-			{"doctype": "Customer Interaction", "customer_archive": archive.name, "summary": "<b>visited</b> 上门拜访"}
+			{
+				"doctype": "Customer Interaction",
+				"customer_archive": archive.name,
+				"summary": "<b>visited</b> 上门拜访",
+			}
 		).insert(ignore_permissions=True)
 		frappe.set_user(USERS["manager"][0])
 		html = frappe.get_print("Customer Archive", archive.name, "Customer Profile")

@@ -38,8 +38,9 @@ METRIC_FIELDS = (
 	"average_order_value",
 	"first_purchase_date",
 	"last_purchase_date",
-	"recency_days",
 )
+# recency_days is not stored by the engine: it changes every day for every buyer, and storing it would
+# rewrite most archives nightly. The form and the reports compute it from last_purchase_date.
 
 
 # --- the covering index --------------------------------------------------------------------------------
@@ -167,17 +168,21 @@ def fetch_metrics_packed(
 		conditions.append("`customer` in %(customers)s")
 		values["customers"] = tuple(customers)
 	rows = frappe.db.sql(
-		f"""select `customer`, concat_ws('|',
+		f"""select concat_ws(char(31), `customer`, concat_ws('|',
 			round(sum(`base_net_total`), 2),
 			round(sum(case when `posting_date` >= %(window_start)s then `base_net_total` else 0 end), 2),
 			sum(case when `posting_date` >= %(window_start)s and `is_return` = 0 then 1 else 0 end),
 			sum(case when `is_return` = 0 then 1 else 0 end),
 			ifnull(min(case when `is_return` = 0 then `posting_date` end), ''),
-			ifnull(max(case when `is_return` = 0 then `posting_date` end), ''))
+			ifnull(max(case when `is_return` = 0 then `posting_date` end), '')))
 		from `tabSales Invoice` where {" and ".join(conditions)} group by `customer`""",
 		values,
 	)
-	return {customer: metrics_from_packed(customer, packed, as_of) for customer, packed in rows}
+	out = {}
+	for (packed,) in rows:
+		customer, values_ = packed.split(chr(31))
+		out[customer] = metrics_from_packed(customer, values_, as_of)
+	return out
 
 
 def fetch_metrics(
@@ -226,14 +231,21 @@ def fetch_archives_packed(customers=None, archives=None) -> list[tuple]:
 		conditions.append("`name` in %(archives)s")
 		values["archives"] = tuple(archives) or ("",)
 	where = ("where " + " and ".join(conditions)) if conditions else ""
-	return frappe.db.sql(
-		f"""select `name`, `customer`, `tier`, `tier_pending_since`, `tier_locked`, concat_ws('|',
+	sep = chr(31)  # unit separator: cannot occur in names typed by people
+	rows = frappe.db.sql(
+		f"""select concat_ws(char(31), `name`, ifnull(`customer`, ''), ifnull(`tier`, ''),
+			ifnull(`tier_pending_since`, ''), `tier_locked`, concat_ws('|',
 			ifnull(`tier`, ''), ifnull(`qualified_tier`, ''), ifnull(`tier_pending_since`, ''), ifnull(`tier_rule`, ''),
 			round(`window_spend`, 2), round(`lifetime_spend`, 2), `invoice_count`, round(`average_order_value`, 2),
-			ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, ''), `recency_days`)
+			ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, '')))
 		from `tabCustomer Archive` {where} order by `name`""",
 		values,
 	)
+	out = []
+	for (packed,) in rows:
+		name, customer, tier, pending, locked, sig = packed.split(sep)
+		out.append((name, customer or None, tier or None, pending or None, locked == "1", sig))
+	return out
 
 
 def signature(new: dict) -> str:
@@ -257,7 +269,6 @@ def signature(new: dict) -> str:
 			money(new["average_order_value"]),
 			iso(new["first_purchase_date"]),
 			iso(new["last_purchase_date"]),
-			str(new["recency_days"]),
 		)
 	)
 
@@ -294,7 +305,9 @@ def retier(
 		chunk = rows[start : start + CHUNK]
 		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
 		current = {
-			m.customer: R.Current(tier=r[2] or None, pending_since=getdate(r[3]) if r[3] else None, locked=bool(r[4]))
+			m.customer: R.Current(
+				tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
+			)
 			for m, r in zip(m_list, chunk, strict=True)
 		}
 		decisions = R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
@@ -354,7 +367,6 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 			"average_order_value": m.average_order_value,
 			"first_purchase_date": m.first_purchase_date,
 			"last_purchase_date": m.last_purchase_date,
-			"recency_days": m.recency_days if m.recency_days is not None else 0,  # NOT NULL int column
 		}
 		if signature(new) != row[5]:
 			new["tier_reason"] = _explain(d, rule_set, m)

@@ -25,7 +25,11 @@ class CustomerInteraction(Document):
 	def after_insert(self):
 		from crm_archive.reminders import close_reminders
 
-		reasons = ("follow_up", "cadence", "birthday") if self.interaction_type == "Greeting" else ("follow_up", "cadence")
+		reasons = (
+			("follow_up", "cadence", "birthday")
+			if self.interaction_type == "Greeting"
+			else ("follow_up", "cadence")
+		)
 		close_reminders(self.customer_archive, reasons)
 
 	def on_update(self):

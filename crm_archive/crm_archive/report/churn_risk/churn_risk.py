@@ -1,0 +1,121 @@
+# Copyright (c) 2026, crm_archive developers and contributors
+# For license information, please see license.txt
+
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt
+
+from crm_archive.report_utils import as_of, permitted_archives
+from crm_archive.tiering.metrics import metrics_from_row
+from crm_archive.tiering.store import fetch_metric_rows
+from crm_archive.utils import get_settings
+
+GAP_FACTOR = 1.5
+
+
+def execute(filters=None):
+	"""Existing customers, as of a date (later invoices ignored), whose days since their last purchase
+	exceed 1.5 × their own typical gap between purchases (needs ≥ 2 purchases) or the churn threshold."""
+	filters = frappe._dict(filters or {})
+	date = as_of(filters)
+	threshold = cint(filters.get("churn_after_days") or get_settings().churn_after_days or 180)
+	if threshold <= 0:
+		frappe.throw(_("Churn After must be a positive number of days."), title=_("Invalid Filter"))
+	archives = permitted_archives(
+		filters,
+		["name", "full_name", "customer", "account_manager", "tier"],
+		{"lifecycle_state": "Existing", "customer": ("is", "set")},
+	)
+	rows = []
+	if archives:
+		metrics = {
+			r["customer"]: metrics_from_row(r, date)
+			for r in fetch_metric_rows(date, 365, [a.customer for a in archives], filters.get("company"))
+		}
+		for a in archives:
+			m = metrics.get(a.customer)
+			if not m or m.recency_days is None:
+				continue
+			gap = None
+			if m.lifetime_invoice_count >= 2:
+				gap = (m.last_purchase_date - m.first_purchase_date).days / (m.lifetime_invoice_count - 1)
+			reasons = []
+			if gap and m.recency_days > GAP_FACTOR * gap:
+				reasons.append(
+					_("{0} days since the last purchase, usually every {1} days").format(
+						m.recency_days, round(gap)
+					)
+				)
+			if m.recency_days >= threshold:
+				reasons.append(
+					_("No purchase for {0} days (threshold {1})").format(m.recency_days, threshold)
+				)
+			if reasons:
+				rows.append(
+					{
+						"customer_archive": a.name,
+						"full_name": a.full_name,
+						"account_manager": a.account_manager,
+						"tier": a.tier,
+						"last_purchase_date": m.last_purchase_date,
+						"days_since": m.recency_days,
+						"typical_gap": round(gap, 1) if gap else None,
+						"value_at_risk": m.lifetime_spend,
+						"reason": "; ".join(reasons),
+					}
+				)
+	rows.sort(key=lambda r: (-flt(r["value_at_risk"]), r["customer_archive"]))
+	per_tier = defaultdict(float)
+	for r in rows:
+		per_tier[r["tier"] or _("(none)")] += flt(r["value_at_risk"])
+	chart = {
+		"data": {
+			"labels": list(per_tier),
+			"datasets": [{"name": _("Value at Risk"), "values": list(per_tier.values())}],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+	}
+	summary = [
+		{"label": _("Customers at Risk"), "value": len(rows), "datatype": "Int", "indicator": "Red"},
+		{
+			"label": _("Value at Risk"),
+			"value": sum(flt(r["value_at_risk"]) for r in rows),
+			"datatype": "Currency",
+		},
+	]
+	return get_columns(), rows, None, chart, summary
+
+
+def get_columns():
+	return [
+		{
+			"label": _("Customer Archive"),
+			"fieldname": "customer_archive",
+			"fieldtype": "Link",
+			"options": "Customer Archive",
+			"width": 120,
+		},
+		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
+		{
+			"label": _("Account Manager"),
+			"fieldname": "account_manager",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 140,
+		},
+		{
+			"label": _("Tier"),
+			"fieldname": "tier",
+			"fieldtype": "Link",
+			"options": "Customer Tier",
+			"width": 100,
+		},
+		{"label": _("Last Purchase"), "fieldname": "last_purchase_date", "fieldtype": "Date", "width": 110},
+		{"label": _("Days Since"), "fieldname": "days_since", "fieldtype": "Int", "width": 90},
+		{"label": _("Typical Gap (days)"), "fieldname": "typical_gap", "fieldtype": "Float", "width": 120},
+		{"label": _("Value at Risk"), "fieldname": "value_at_risk", "fieldtype": "Currency", "width": 140},
+		{"label": _("Reason"), "fieldname": "reason", "fieldtype": "Data", "width": 300},
+	]

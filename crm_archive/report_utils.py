@@ -1,0 +1,54 @@
+"""Shared by the script reports: archives the user may read (through frappe.get_list, so the record-level
+permission condition applies) and the allow-listed filters that narrow them."""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, getdate, nowdate
+
+# report filter key → Customer Archive field; nothing else from the filters reaches a query
+ARCHIVE_FILTERS = {
+	"tier": "tier",
+	"lifecycle_state": "lifecycle_state",
+	"account_manager": "account_manager",
+	"territory": "territory",
+	"industry": "industry",
+	"customer_archive": "name",
+}
+LIFECYCLE_STATES = ("Potential", "Intentional", "Existing", "Churned")
+
+
+def archive_filters(filters) -> dict:
+	filters = frappe._dict(filters or {})
+	out = {}
+	for key, field in ARCHIVE_FILTERS.items():
+		value = filters.get(key)
+		if value in (None, "", []):
+			continue
+		if not isinstance(value, str):
+			frappe.throw(_("Filter {0} must be a single value.").format(key), title=_("Invalid Filter"))
+		out[field] = value
+	return out
+
+
+def permitted_archives(filters, fields: list[str], extra: dict | None = None) -> list[dict]:
+	"""Archive rows the current user may read, narrowed by the allow-listed filters."""
+	conditions = archive_filters(filters)
+	conditions.update(extra or {})
+	return frappe.get_list(
+		"Customer Archive", filters=conditions, fields=fields, limit_page_length=0, order_by="name"
+	)
+
+
+def as_of(filters) -> "datetime.date":
+	value = (filters or {}).get("as_of") or nowdate()
+	try:
+		return getdate(value)
+	except Exception:
+		frappe.throw(_("{0} is not a valid date.").format(frappe.bold(value)), title=_("Invalid Filter"))
+
+
+def positive_int(filters, key: str, default: int) -> int:
+	value = cint((filters or {}).get(key) or default)
+	if value <= 0:
+		frappe.throw(_("{0} must be a positive number.").format(key), title=_("Invalid Filter"))
+	return value
