@@ -1,6 +1,8 @@
 """Shared by the script reports: archives the user may read (through frappe.get_list, so the record-level
 permission condition applies) and the allow-listed filters that narrow them."""
 
+from datetime import date
+
 import frappe
 from frappe import _
 from frappe.utils import cint, getdate, nowdate
@@ -39,7 +41,7 @@ def permitted_archives(filters, fields: list[str], extra: dict | None = None) ->
 	)
 
 
-def as_of(filters) -> "datetime.date":
+def as_of(filters) -> date:
 	value = (filters or {}).get("as_of") or nowdate()
 	try:
 		return getdate(value)
