@@ -193,7 +193,12 @@ link_checkout() {
 
 site_exists() { [[ -f "$BENCH_DIR/sites/$1/site_config.json" ]]; }
 
-site_has_app() { bench_cmd --site "$1" list-apps 2>/dev/null | grep -q "^$2"; }
+site_has_app() {
+	local out
+	out="$(bench_cmd --site "$1" execute frappe.get_installed_apps 2>/dev/null)" \
+		|| die "cannot read the installed apps of site $1 (is MariaDB up? see bench --site $1 list-apps)."
+	[[ "$out" == *"\"$2\""* ]]
+}
 
 # ensure_site SITE: the site with ERPNext and crm_archive installed and migrated to this checkout.
 ensure_site() {

@@ -174,3 +174,25 @@ class TestReports(FrappeTestCase):
 		# SQL-looking values are only ever parameters: they match nothing
 		_c, rows, *_ = follow_ups({"account_manager": "x' or '1'='1"})
 		self.assertEqual(rows, [])
+
+
+class TestWorkspace(FrappeTestCase):
+	def test_workspace_cards_and_charts(self):
+		from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as chart_data
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		frappe.get_doc({"doctype": "Customer Archive", "full_name": "_Workspace Archive"}).insert()
+		ws = frappe.get_doc("Workspace", "CRM Archive")
+		self.assertEqual(len(ws.number_cards), 4)
+		self.assertEqual(len(ws.charts), 3)
+		card = frappe.get_doc("Number Card", "Customer Archives")
+		total = get_result(card.as_dict(), None)
+		self.assertEqual(total, frappe.db.count("Customer Archive"))
+		user("crm.card.rep@example.com")
+		frappe.set_user("crm.card.rep@example.com")
+		try:
+			self.assertEqual(get_result(card.as_dict(), None), 0)  # a new rep owns nothing yet
+		finally:
+			frappe.set_user("Administrator")
+		data = chart_data(chart_name="Tier Mix", refresh=1)
+		self.assertEqual(sum(data["datasets"][0]["values"]), frappe.db.count("Customer Archive", {"tier": ("is", "set")}))
