@@ -320,3 +320,86 @@ def run(
 	if not keep:
 		cleanup()
 	return result
+
+
+def time_in_child(site: str, sites_path: str, call: str, timeout: int) -> float | None:
+	"""Seconds one report call takes in a fresh process; None when it runs past `timeout`."""
+	code = (
+		"import json, time, frappe\n"
+		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect(); frappe.set_user('Administrator')\n"
+		f"t = time.perf_counter(); {call}; print('RESULT', time.perf_counter() - t)\n"
+	)
+	try:
+		out = subprocess.run(
+			[sys.executable, "-c", code],
+			cwd=sites_path,
+			capture_output=True,
+			text=True,
+			timeout=timeout,
+			check=False,
+		)
+	except subprocess.TimeoutExpired:
+		return None
+	for line in out.stdout.splitlines():
+		if line.startswith("RESULT "):
+			return float(line.split()[1])
+	raise RuntimeError(out.stderr[-2000:])
+
+
+def run_reports(customers: int, invoices: int, timeout: int = 900, keep: bool = False) -> dict:
+	"""Customer Value Analysis vs the covering-index aggregate and ERPNext's own customer reports."""
+	from crm_archive.setup_site import default_company
+	from crm_archive.tiering import store
+
+	company = default_company()
+	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
+	today = nowdate()
+	store.ensure_index()
+	if frappe.db.count("Sales Invoice", {"name": ("like", PREFIX + "S%")}) != invoices:
+		cleanup()
+		click.echo(f"dataset: {customers} customers, {invoices} invoices (company {company})")
+		make_dataset(customers, invoices, company)
+		frappe.db.sql("analyze table `tabSales Invoice`")
+	store.fetch_metric_rows(getdate(today), 365)
+	t_idx, _rows = timed(store.fetch_metric_rows, getdate(today), 365)
+	cva = time_in_child(
+		site,
+		sites_path,
+		"from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute; "
+		f"execute({{'as_of': '{today}', 'window_days': 365}})",
+		timeout,
+	)
+	click.echo(f"Customer Value Analysis: {cva:.2f}s; covering aggregate {t_idx:.2f}s")
+	inactive = time_in_child(
+		site,
+		sites_path,
+		"from erpnext.selling.report.inactive_customers.inactive_customers import execute; "
+		"execute({'days_since_last_order': 60, 'doctype': 'Sales Invoice'})",
+		timeout,
+	)
+	click.echo(f"ERPNext Inactive Customers: {inactive if inactive is not None else f'> {timeout}'}s")
+	start = add_days(today, -730)
+	loyalty = time_in_child(
+		site,
+		sites_path,
+		"from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import execute; "
+		f"execute(frappe._dict({{'company': '{company}', 'from_date': '{start}', 'to_date': '{today}', 'view_type': 'Monthly'}}))",
+		timeout,
+	)
+	click.echo(
+		f"ERPNext Customer Acquisition and Loyalty: {loyalty if loyalty is not None else f'> {timeout}'}s"
+	)
+	result = {
+		"customers": customers,
+		"invoices": invoices,
+		"customer_value_analysis_s": round(cva, 3),
+		"aggregate_covering_s": round(t_idx, 3),
+		"value_analysis_vs_covering_aggregate": round(cva / t_idx, 2),
+		"inactive_customers_s": round(inactive, 2) if inactive is not None else f"> {timeout}",
+		"inactive_customers_vs_value_analysis": round((inactive or timeout) / cva, 1),
+		"acquisition_loyalty_s": round(loyalty, 2) if loyalty is not None else f"> {timeout}",
+		"acquisition_loyalty_vs_value_analysis": round((loyalty or timeout) / cva, 1),
+	}
+	if not keep:
+		cleanup()
+	return result

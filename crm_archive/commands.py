@@ -88,4 +88,29 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-reports")
+@click.option("--customers", default=10000, show_default=True)
+@click.option("--invoices", default=100000, show_default=True)
+@click.option(
+	"--timeout", default=900, show_default=True, help="Seconds before an ERPNext report is given up"
+)
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@pass_context
+def benchmark_reports(context, customers, invoices, timeout, keep):
+	"""Customer Value Analysis vs ERPNext's Inactive Customers and Customer Acquisition and Loyalty."""
+	import json
+
+	import frappe
+
+	from crm_archive import benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		result = benchmark.run_reports(customers, invoices, timeout=timeout, keep=keep)
+		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_archive]

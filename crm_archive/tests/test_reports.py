@@ -195,4 +195,6 @@ class TestWorkspace(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 		data = chart_data(chart_name="Tier Mix", refresh=1)
-		self.assertEqual(sum(data["datasets"][0]["values"]), frappe.db.count("Customer Archive", {"tier": ("is", "set")}))
+		self.assertEqual(
+			sum(data["datasets"][0]["values"]), frappe.db.count("Customer Archive", {"tier": ("is", "set")})
+		)

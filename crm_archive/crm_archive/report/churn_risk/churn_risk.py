@@ -7,9 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt
 
-from crm_archive.report_utils import as_of, permitted_archives
-from crm_archive.tiering.metrics import metrics_from_row
-from crm_archive.tiering.store import fetch_metric_rows
+from crm_archive.report_utils import as_of, metrics_for, permitted_archives
 from crm_archive.utils import get_settings
 
 GAP_FACTOR = 1.5
@@ -30,10 +28,7 @@ def execute(filters=None):
 	)
 	rows = []
 	if archives:
-		metrics = {
-			r["customer"]: metrics_from_row(r, date)
-			for r in fetch_metric_rows(date, 365, [a.customer for a in archives], filters.get("company"))
-		}
+		metrics = metrics_for([a.customer for a in archives], date, 365, filters.get("company"))
 		for a in archives:
 			m = metrics.get(a.customer)
 			if not m or m.recency_days is None:

@@ -8,9 +8,7 @@ from frappe import _
 from frappe.utils import flt
 
 from crm_archive.analysis.value import SEGMENTS, abc_classes, rfm
-from crm_archive.report_utils import as_of, permitted_archives, positive_int
-from crm_archive.tiering.metrics import metrics_from_row
-from crm_archive.tiering.store import fetch_metric_rows
+from crm_archive.report_utils import as_of, metrics_for, permitted_archives, positive_int
 
 
 def execute(filters=None):
@@ -38,10 +36,7 @@ def get_data(filters):
 	)
 	if not archives:
 		return []
-	metrics = {
-		r["customer"]: metrics_from_row(r, date)
-		for r in fetch_metric_rows(date, window, [a.customer for a in archives], filters.get("company"))
-	}
+	metrics = metrics_for([a.customer for a in archives], date, window, filters.get("company"))
 	base = []
 	for a in archives:
 		m = metrics.get(a.customer)
