@@ -38,7 +38,7 @@ def _to_date(value) -> date | None:
 	return date.fromisoformat(str(value)[:10])
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Metrics:
 	customer: str
 	window_spend: float = 0.0  # net of returns, company currency, within the rolling window

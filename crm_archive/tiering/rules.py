@@ -44,14 +44,14 @@ class RuleSet:
 	grace_days: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Current:
 	tier: str | None = None
 	pending_since: date | None = None
 	locked: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
 	customer: str
 	current_tier: str | None
