@@ -36,7 +36,9 @@ def cleanup():
 	"""Remove every benchmark row (invoices, archives, logs, customers)."""
 	like = PREFIX + "%"
 	# the real invoices of the submit timing are cancelled (their ledger stays, as ERPNext wants)
-	for name in frappe.get_all("Sales Invoice", {"customer": f"{PREFIX}SUBMIT", "docstatus": 1}, pluck="name"):
+	for name in frappe.get_all(
+		"Sales Invoice", {"customer": f"{PREFIX}SUBMIT", "docstatus": 1}, pluck="name"
+	):
 		frappe.get_doc("Sales Invoice", name).cancel()
 	archives = frappe.get_all("Customer Archive", {"customer": ("like", like)}, pluck="name")
 	for start in range(0, len(archives), 5000):
@@ -45,7 +47,9 @@ def cleanup():
 		frappe.db.delete("Customer Archive", {"name": ("in", part)})
 	frappe.db.sql("delete from `tabCustomer Archive Log` where customer_archive like %s", like)
 	frappe.db.sql("delete from `tabCustomer Archive` where name like %s", like)
-	frappe.db.sql("delete from `tabSales Invoice` where name like %s and docstatus = 1 and remarks = %s", (like, MARK))
+	frappe.db.sql(
+		"delete from `tabSales Invoice` where name like %s and docstatus = 1 and remarks = %s", (like, MARK)
+	)
 	frappe.db.sql("delete from `tabCustomer` where name like %s and name != %s", (like, f"{PREFIX}SUBMIT"))
 	frappe.db.commit()
 

@@ -57,3 +57,17 @@ class TestDuplicates(FrappeTestCase):
 			merge_archives(other.name, keep.name)
 		self.assertIn("different ERPNext Customers", str(ctx.exception))
 		self.assertTrue(frappe.db.exists("Customer Archive", other.name))
+
+
+class TestDuplicatesReport(FrappeTestCase):
+	def test_report_lists_pairs_without_contact_values(self):
+		from crm_archive.crm_archive.report.possible_duplicates.possible_duplicates import execute
+
+		a = make_archive(full_name="_DupRep Smith John", city="杭州", mobile_no="13612345678")
+		b = make_archive(full_name="_DupRep john smith", city="杭州")
+		c = make_archive(full_name="_DupRep Other", mobile_no="+86 136 1234 5678")
+		columns, rows, *_ = execute({})
+		pairs = {(r["archive"], r["duplicate"]): r["reason"] for r in rows}
+		self.assertEqual(pairs.get(tuple(sorted((a.name, b.name)))), "similar name")
+		self.assertEqual(pairs.get(tuple(sorted((a.name, c.name)))), "same mobile")
+		self.assertNotIn("+8613612345678", str(rows))

@@ -275,6 +275,34 @@ class TestPermissions(FrappeTestCase):
 			for secret in (SECRET_MOBILE, SECRET_EMAIL, SECRET_NOTE, SECRET_ID):
 				self.assertNotIn(secret, body, f"auditor saw {secret} via probe {i}")
 
+	def test_export_honours_record_and_field_permissions(self):
+		fields = json.dumps(
+			[
+				"`tabCustomer Archive`.`name`",
+				"`tabCustomer Archive`.`full_name`",
+				"`tabCustomer Archive`.`mobile_no`",
+				"`tabCustomer Archive`.`email_id`",
+				"`tabCustomer Archive`.`confidential_notes`",
+			]
+		)
+		params = {
+			"doctype": "Customer Archive",
+			"file_format_type": "CSV",
+			"fields": fields,
+			"filters": "[]",
+			"title": "Customer Archive",
+		}
+		r = self.sessions["auditor"].post("/api/method/frappe.desk.reportview.export_query", params)
+		body = r.get_data(as_text=True)
+		self.assertEqual(r.status_code, 200, body[:300])
+		self.assertIn(self.b, body)  # auditors export business data
+		for secret in (SECRET_MOBILE, SECRET_EMAIL, SECRET_NOTE):
+			self.assertNotIn(secret, body)
+		r = self.sessions["rep_a"].post("/api/method/frappe.desk.reportview.export_query", params)
+		self.assertNotIn(
+			self.b, r.get_data(as_text=True)
+		)  # reps have no export right, and never rep B's rows
+
 	def test_rep_does_not_see_confidential_level(self):
 		frappe.set_user("Administrator")
 		frappe.db.set_value("Customer Archive", self.b, "confidential_notes", SECRET_NOTE)

@@ -28,6 +28,23 @@ frappe.ui.form.on("Customer Archive", {
 					.then(() => frm.reload_doc())
 			);
 		}
+		if (frappe.user.has_role(["CRM Archive Manager", "System Manager"])) {
+			frm.add_custom_button(
+				__("Merge Into Another Archive"),
+				() => {
+					frappe.prompt(
+						{ fieldname: "survivor", label: __("Into"), fieldtype: "Link", options: "Customer Archive", reqd: 1 },
+						({ survivor }) =>
+							frappe
+								.call("crm_archive.duplicates.merge_archives", { duplicate: frm.doc.name, survivor })
+								.then(({ message }) => frappe.set_route("Form", "Customer Archive", message)),
+						__("Merge Archives"),
+						__("Merge")
+					);
+				},
+				__("Actions")
+			);
+		}
 		if (frm.doc.tier_reason) {
 			frm.dashboard.add_comment(
 				`${__("Tier")}: <b>${frappe.utils.escape_html(frm.doc.tier || "")}</b> — ${frappe.utils.escape_html(
