@@ -32,8 +32,11 @@ die() { printf 'crm_archive: %s\n' "$*" >&2; exit 1; }
 # Run a noisy step with its output in a log; on failure show the log's tail and one sentence.
 step() {
 	local what="$1"; shift
-	local log="$LOG_DIR/crm_archive-setup.log"
-	mkdir -p "$LOG_DIR" 2>/dev/null || log=/tmp/crm_archive-setup.log
+	# before the bench exists its folder must stay absent (bench init refuses an existing one)
+	local dir="$LOG_DIR"
+	[[ -d "$BENCH_DIR/apps" ]] || dir="${TMPDIR:-/tmp}/crm_archive-logs"
+	local log="$dir/crm_archive-setup.log"
+	mkdir -p "$dir" 2>/dev/null || log=/tmp/crm_archive-setup.log
 	echo "--- $(date -Is) $what: $*" >>"$log"
 	if ! "$@" >>"$log" 2>&1; then
 		tail -n 25 "$log" >&2
@@ -140,6 +143,8 @@ ensure_bench() {
 		local src_flag=(--frappe-path "$FRAPPE_REPO")
 		step "bench init" bash -c "cd '$tmp' && bench init '$BENCH_DIR' ${src_flag[*]} --frappe-branch '$FRAPPE_BRANCH' --python '$(command -v python3)' --no-backups --skip-redis-config-generation"
 		rm -rf "$tmp"
+		[[ -x "$BENCH_DIR/env/bin/python" && -d "$BENCH_DIR/apps/frappe" ]] \
+			|| die "bench init did not create a bench at $BENCH_DIR (log: ${TMPDIR:-/tmp}/crm_archive-logs/crm_archive-setup.log)."
 	fi
 	# setuptools 81 dropped pkg_resources, which Frappe 15 still imports when creating a site.
 	if ! "$BENCH_DIR/env/bin/python" -c 'import pkg_resources' >/dev/null 2>&1; then

@@ -66,7 +66,16 @@ class CustomerArchive(Document):
 			)
 
 	def validate_headcount(self):
-		if self.headcount is not None and int(self.headcount) < 0:
+		if self.headcount in (None, ""):
+			return
+		try:
+			self.headcount = int(self.headcount)
+		except (TypeError, ValueError):
+			frappe.throw(
+				_("Headcount must be a whole number, not {0}.").format(frappe.bold(self.headcount)),
+				title=_("Invalid Headcount"),
+			)
+		if self.headcount < 0:
 			frappe.throw(_("Headcount cannot be negative."), title=_("Invalid Headcount"))
 
 	def validate_email(self):

@@ -15,6 +15,7 @@ class CustomerInteraction(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		self.validate_archive()
 		self.validate_interaction_datetime()
 		self.validate_follow_up_date()
 		self.validate_satisfaction()
@@ -45,10 +46,25 @@ class CustomerInteraction(Document):
 		# The row is still there during on_trash: leave it out explicitly.
 		refresh_archive_interaction_dates(self.customer_archive, exclude=self.name)
 
+	def validate_archive(self):
+		# Frappe 15 skips the link check of a Link field that has fetch_from dependants when the target
+		# does not exist (get_invalid_links only flags a found-but-empty row): check it here.
+		if not self.customer_archive or not frappe.db.exists("Customer Archive", self.customer_archive):
+			frappe.throw(
+				_("Could not find Customer Archive {0}.").format(frappe.bold(self.customer_archive or "")),
+				frappe.LinkValidationError,
+			)
+
 	def validate_interaction_datetime(self):
 		if not self.interaction_datetime:
 			self.interaction_datetime = now_datetime()
-		when = get_datetime(self.interaction_datetime)
+		try:
+			when = get_datetime(self.interaction_datetime)
+		except Exception:
+			frappe.throw(
+				_("{0} is not a valid date and time.").format(frappe.bold(self.interaction_datetime)),
+				title=_("Invalid Date"),
+			)
 		days = cint(get_settings().max_future_interaction_days) or 366
 		problem = rules.interaction_date_problem(when, now_datetime(), days)
 		if problem == "too_early":

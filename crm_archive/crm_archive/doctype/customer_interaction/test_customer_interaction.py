@@ -102,3 +102,11 @@ class TestCustomerInteraction(FrappeTestCase):
 		self.assertEqual(doc.interaction_type, "Follow-up")
 		self.assertEqual(getdate(doc.interaction_datetime), getdate(nowdate()))
 		self.assertEqual(doc.archive_name, "Quick")
+
+	def test_unknown_archive_refused(self):
+		n = frappe.db.count("Customer Interaction")
+		with self.assertRaises(frappe.LinkValidationError):
+			frappe.get_doc(
+				{"doctype": "Customer Interaction", "customer_archive": "CA-NO-SUCH", "summary": "orphan"}
+			).insert()
+		self.assertEqual(frappe.db.count("Customer Interaction"), n)
