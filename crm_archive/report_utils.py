@@ -59,11 +59,12 @@ def positive_int(filters, key: str, default: int) -> int:
 def metrics_for(customers: list[str], date, window_days: int, company: str | None = None) -> dict:
 	"""Metrics of these customers from one aggregate: for a few, an IN list; for many (a manager's view
 	of a large site), the whole aggregate read from the covering index, kept for these customers."""
-	from crm_archive.tiering.metrics import metrics_from_row
-	from crm_archive.tiering.store import fetch_metric_rows
+	from crm_archive.tiering.store import fetch_metrics_packed
 
 	if not customers:
 		return {}
 	wanted = set(customers)
-	rows = fetch_metric_rows(date, window_days, customers if len(wanted) <= 2000 else None, company)
-	return {r["customer"]: metrics_from_row(r, date) for r in rows if r["customer"] in wanted}
+	metrics = fetch_metrics_packed(date, window_days, customers if len(wanted) <= 2000 else None, company)
+	if len(metrics) > len(wanted):
+		metrics = {c: m for c, m in metrics.items() if c in wanted}
+	return metrics

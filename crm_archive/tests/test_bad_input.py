@@ -17,7 +17,13 @@ REPORTS = [
 	"Lifecycle Funnel",
 	"Possible Duplicates",
 ]
-SQLISH = ["x' or '1'='1", "1; drop table `tabCustomer Archive`; --", '") union select password from __Auth --', ["VIP", "x"], {"$ne": 1}]
+SQLISH = [
+	"x' or '1'='1",
+	"1; drop table `tabCustomer Archive`; --",
+	'") union select password from __Auth --',
+	["VIP", "x"],
+	{"$ne": 1},
+]
 
 
 class TestBadInput(FrappeTestCase):
@@ -92,26 +98,53 @@ class TestBadInput(FrappeTestCase):
 
 		for payload in self.archive_payloads():
 			check(f"archive {list(payload)}", self.s.post("/api/resource/Customer Archive", payload))
-		self.assertEqual(frappe.db.count("Customer Archive"), n_archives, "a refused archive was half-written")
+		self.assertEqual(
+			frappe.db.count("Customer Archive"), n_archives, "a refused archive was half-written"
+		)
 
 		archive = frappe.get_doc({"doctype": "Customer Archive", "full_name": "Probe Target"}).insert()
 		frappe.db.commit()
 		try:
 			n_inter = frappe.db.count("Customer Interaction")
 			for payload in self.interaction_payloads(archive.name):
-				check(f"interaction {list(payload)}", self.s.post("/api/resource/Customer Interaction", payload))
+				check(
+					f"interaction {list(payload)}", self.s.post("/api/resource/Customer Interaction", payload)
+				)
 			self.assertEqual(frappe.db.count("Customer Interaction"), n_inter)
 
-			for expr in ("window_spend >=", "import os", "__import__('os')", "spend > 1", "window_spend.__class__"):
+			for expr in (
+				"window_spend >=",
+				"import os",
+				"__import__('os')",
+				"spend > 1",
+				"window_spend.__class__",
+			):
 				check(
 					f"condition {expr}",
 					self.s.post(
 						"/api/resource/Tier Rule Set",
-						{"rule_set_name": f"Probe {expr[:10]}", "window_days": 365, "default_tier": "潜在客户", "rules": [{"tier": "VIP", "priority": 1, "condition": expr}]},
+						{
+							"rule_set_name": f"Probe {expr[:10]}",
+							"window_days": 365,
+							"default_tier": "潜在客户",
+							"rules": [{"tier": "VIP", "priority": 1, "condition": expr}],
+						},
 					),
 				)
-			for bad in ({"window_days": 0}, {"window_days": -3}, {"rules": []}, {"default_tier": "Imaginary"}, {"downgrade_grace_days": -1}):
-				payload = {"rule_set_name": f"Probe {json.dumps(bad)[:20]}", "window_days": 365, "default_tier": "潜在客户", "rules": [{"tier": "VIP", "priority": 1}], **bad}
+			for bad in (
+				{"window_days": 0},
+				{"window_days": -3},
+				{"rules": []},
+				{"default_tier": "Imaginary"},
+				{"downgrade_grace_days": -1},
+			):
+				payload = {
+					"rule_set_name": f"Probe {json.dumps(bad)[:20]}",
+					"window_days": 365,
+					"default_tier": "潜在客户",
+					"rules": [{"tier": "VIP", "priority": 1}],
+					**bad,
+				}
 				check(f"rule set {bad}", self.s.post("/api/resource/Tier Rule Set", payload))
 			self.assertFalse(frappe.db.exists("Tier Rule Set", {"rule_set_name": ("like", "Probe%")}))
 

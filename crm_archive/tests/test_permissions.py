@@ -220,6 +220,42 @@ class TestPermissions(FrappeTestCase):
 		self.assertIn(own_name, text(own["list"]))
 		self.assertIn(self.a, text(own["search_link"]))
 
+	def test_leak_probe_figure(self):
+		"""≥ 200 cross-user read attempts over every read path, with real sessions: leaks found = 0."""
+		frappe.set_user("Administrator")
+		extra = [
+			self.archive(f"_Probe B{i} 乙{i}", self.u["rep_b"], f"+86139000{i:05d}", f"b{i}@example.com")
+			for i in range(12)
+		]
+		for name in extra:
+			self.interaction(name, f"secret talk {name}")
+		frappe.db.commit()
+		attempts, leaks = 0, []
+		try:
+			for target in [self.b, *extra]:
+				for who in ("rep_a", "auditor"):
+					out, full_name = self.rest_probe(who, target)
+					for path, r in out.items():
+						attempts += 1
+						body = text(r)
+						if who == "rep_a" and r.status_code == 200 and (target in body or full_name in body):
+							leaks.append((who, path, target))
+						if who == "auditor":
+							mobile, email = frappe.db.get_value(
+								"Customer Archive", target, ["mobile_no", "email_id"]
+							)
+							if mobile in body or email in body:
+								leaks.append((who, path, target))
+		finally:
+			for name in extra:
+				frappe.db.delete("Customer Interaction", {"customer_archive": name})
+				frappe.db.delete("Customer Archive Log", {"customer_archive": name})
+				frappe.db.delete("Customer Archive", {"name": name})
+			frappe.db.commit()
+		print(f"\npermission probe: {attempts} cross-user read attempts, {len(leaks)} leaks")
+		self.assertGreaterEqual(attempts, 200)
+		self.assertEqual(leaks, [])
+
 	def test_rest_manager_reads_everything(self):
 		out, name = self.rest_probe("manager", self.b)
 		self.assertEqual(out["get"].status_code, 200)
