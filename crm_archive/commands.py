@@ -113,4 +113,28 @@ def benchmark_reports(context, customers, invoices, timeout, keep):
 		frappe.destroy()
 
 
+@crm_archive.command("load-test")
+@click.option(
+	"--url", default="http://127.0.0.1:8000", show_default=True, help="The served desk (loopback only)"
+)
+@click.option("--users", default=50, show_default=True)
+@click.option("--seconds", default=60, show_default=True)
+@click.option("--managers", default=10, show_default=True)
+@pass_context
+def load_test(context, url, users, seconds, managers):
+	"""Concurrent logged-in reps and managers creating interactions, editing archives, listing, reporting."""
+	import json
+
+	import frappe
+
+	from crm_archive import reliability
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(reliability.run(url, users, seconds, managers), indent=1))
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_archive]
