@@ -137,4 +137,23 @@ def load_test(context, url, users, seconds, managers):
 		frappe.destroy()
 
 
+@crm_archive.command("concurrency-check")
+@click.option("--operations", default=500, show_default=True, help="Sales Invoice submits and cancels")
+@pass_context
+def concurrency_check(context, operations):
+	"""Two full re-tiers together with real invoice submits/cancels; then check that everything converged."""
+	import json
+
+	import frappe
+
+	from crm_archive import reliability
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(reliability.concurrency_check(operations), indent=1, default=str))
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_archive]

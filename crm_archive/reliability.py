@@ -168,3 +168,171 @@ def run(base: str, users: int = 50, seconds: int = 60, managers: int = 10, max_r
 	}
 	cleanup()
 	return result
+
+
+def _retier_process(site: str, sites_path: str):
+	import subprocess
+	import sys
+
+	code = (
+		"import json, frappe\n"
+		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect()\n"
+		"from crm_archive.tiering.store import retier_all\n"
+		"print('RESULT ' + json.dumps(retier_all('Manual', publish_progress=False)))\n"
+		"frappe.db.commit()\n"
+	)
+	return subprocess.Popen(
+		[sys.executable, "-c", code],
+		cwd=sites_path,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.PIPE,
+		text=True,
+	)
+
+
+def _queue_busy() -> int:
+	from frappe.utils.background_jobs import get_queue
+
+	busy = 0
+	for name in ("short", "default", "long"):
+		q = get_queue(name)
+		busy += q.count + q.started_job_registry.count
+	return busy
+
+
+def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
+	"""Two full re-tiers started together while `operations` real Sales Invoice submits and cancels run;
+	afterwards every archive's metrics equal a from-scratch recompute, a re-evaluation changes no tier,
+	and each archive's tier-change log is one unbroken chain ending at its tier."""
+	import os
+	import random
+
+	from frappe.utils import now_datetime
+
+	from crm_archive.setup_site import default_company, ensure_service_item
+	from crm_archive.tiering import rules as R
+	from crm_archive.tiering.store import (
+		fetch_archives_packed,
+		fetch_metrics_packed,
+		load_rule_set,
+		tier_ranks,
+	)
+
+	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
+	company = default_company()
+	item = ensure_service_item()
+	customers = frappe.get_all("Customer Archive", {"customer": ("is", "set")}, pluck="customer")
+	if not customers:
+		raise click.UsageError("no archived customers: load the demo first (crm-archive make-demo)")
+	started = now_datetime()
+	procs = [_retier_process(site, sites_path), _retier_process(site, sites_path)]
+	rng = random.Random(5)
+	submitted, cancelled, t0 = [], 0, time.perf_counter()
+	with click.progressbar(range(operations), label="invoice submits and cancels") as bar:
+		for i in bar:
+			if submitted and i % 5 == 4:
+				frappe.get_doc("Sales Invoice", submitted.pop(rng.randrange(len(submitted)))).cancel()
+				cancelled += 1
+			else:
+				si = frappe.get_doc(
+					{
+						"doctype": "Sales Invoice",
+						"company": company,
+						"customer": rng.choice(customers),
+						"remarks": "crm_archive concurrency check",
+						"items": [
+							{"item_code": item, "qty": 1, "rate": rng.choice([500, 5000, 20000, 60000])}
+						],
+					}
+				)
+				si.insert(ignore_permissions=True)
+				si.submit()
+				submitted.append(si.name)
+			frappe.db.commit()
+	full_runs = []
+	for p in procs:
+		out, err = p.communicate(timeout=wait)
+		line = next((l for l in out.splitlines() if l.startswith("RESULT ")), None)
+		full_runs.append(json.loads(line[7:]) if line else {"error": err[-300:]})
+	deadline = time.monotonic() + wait
+	while _queue_busy() and time.monotonic() < deadline:
+		time.sleep(1)
+	frappe.db.rollback()
+
+	# 1. stored metrics equal a from-scratch recompute
+	rule_set, rs_company = load_rule_set()
+	today = frappe.utils.getdate()
+	fresh = fetch_metrics_packed(today, rule_set.window_days, None, rs_company)
+	rows = frappe.get_all(
+		"Customer Archive",
+		fields=[
+			"name",
+			"customer",
+			"tier",
+			"window_spend",
+			"lifetime_spend",
+			"invoice_count",
+			"last_purchase_date",
+		],
+	)
+	metric_mismatches = []
+	for r in rows:
+		m = fresh.get(r.customer)
+		expected = (
+			(m.window_spend, m.lifetime_spend, m.invoice_count, m.last_purchase_date)
+			if m
+			else (0.0, 0.0, 0, None)
+		)
+		stored = (
+			round(float(r.window_spend), 2),
+			round(float(r.lifetime_spend), 2),
+			r.invoice_count,
+			r.last_purchase_date,
+		)
+		if expected != stored:
+			metric_mismatches.append(r.name)
+	# 2. a re-evaluation now would change no tier
+	archives = fetch_archives_packed()
+	from crm_archive.tiering.metrics import empty_metrics
+	from crm_archive.tiering.store import safe_condition
+
+	m_list = [fresh.get(a[1]) or empty_metrics(a[1] or a[0]) for a in archives]
+	current = {
+		m.customer: R.Current(
+			tier=a[2], pending_since=frappe.utils.getdate(a[3]) if a[3] else None, locked=a[4]
+		)
+		for m, a in zip(m_list, archives, strict=True)
+	}
+	would_change = sum(
+		d.changed for d in R.evaluate(m_list, rule_set, current, tier_ranks(), today, safe_condition)
+	)
+	# 3. log chains: each change starts where the previous ended, and ends at the archive's tier
+	logs = frappe.get_all(
+		"Customer Archive Log",
+		filters={"event_type": "Tier Change", "creation": (">=", started)},
+		fields=["customer_archive", "from_value", "to_value"],
+		order_by="creation asc",
+	)
+	tiers = {r.name: r.tier for r in rows}
+	chain_breaks, last = 0, {}
+	for log in logs:
+		prev = last.get(log.customer_archive)
+		if prev is not None and (log.from_value or "") != prev:
+			chain_breaks += 1
+		if (log.from_value or "") == (log.to_value or ""):
+			chain_breaks += 1
+		last[log.customer_archive] = log.to_value or ""
+	chain_breaks += sum(1 for a, t in last.items() if a in tiers and (tiers[a] or "") != t)
+	return {
+		"operations": operations,
+		"submits": operations - cancelled,
+		"cancels": cancelled,
+		"seconds": round(time.perf_counter() - t0, 1),
+		"full_runs": full_runs,
+		"archives": len(rows),
+		"metric_mismatches": len(metric_mismatches),
+		"tiers_a_rerun_would_change": would_change,
+		"tier_change_logs": len(logs),
+		"log_chain_breaks": chain_breaks,
+		"queue_drained": not _queue_busy(),
+	}
