@@ -156,4 +156,24 @@ def concurrency_check(context, operations):
 		frappe.destroy()
 
 
+@crm_archive.command("fault-check")
+@click.option("--customers", default=20000, show_default=True)
+@click.option("--invoices", default=100000, show_default=True)
+@pass_context
+def fault_check(context, customers, invoices):
+	"""Kill a full re-tier mid-run; show nothing is half-applied and the next run converges."""
+	import json
+
+	import frappe
+
+	from crm_archive import reliability
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(reliability.fault_check(customers, invoices), indent=1, default=str))
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_archive]

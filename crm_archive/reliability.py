@@ -336,3 +336,105 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 		"log_chain_breaks": chain_breaks,
 		"queue_drained": not _queue_busy(),
 	}
+
+
+def _state_check(rule_set_loaded, today) -> dict:
+	"""Metric mismatches against a from-scratch recompute and tiers a re-run would change."""
+	from crm_archive.tiering import rules as R
+	from crm_archive.tiering.metrics import empty_metrics
+	from crm_archive.tiering.store import (
+		fetch_archives_packed,
+		fetch_metrics_packed,
+		safe_condition,
+		tier_ranks,
+	)
+
+	rule_set, company = rule_set_loaded
+	fresh = fetch_metrics_packed(today, rule_set.window_days, None, company)
+	rows = frappe.db.sql(
+		"""select name, customer, tier, window_spend, lifetime_spend, invoice_count, last_purchase_date,
+		tier_updated_on from `tabCustomer Archive`""",
+		as_dict=True,
+	)
+	half, mismatched = 0, 0
+	for r in rows:
+		m = fresh.get(r.customer)
+		expected = (
+			(m.window_spend, m.lifetime_spend, m.invoice_count, m.last_purchase_date)
+			if m
+			else (0.0, 0.0, 0, None)
+		)
+		stored = (
+			round(float(r.window_spend), 2),
+			round(float(r.lifetime_spend), 2),
+			r.invoice_count,
+			r.last_purchase_date,
+		)
+		if expected != stored:
+			mismatched += 1
+			if r.tier_updated_on:  # touched by a run, yet not its result: half-applied
+				half += 1
+	archives = fetch_archives_packed()
+	m_list = [fresh.get(a[1]) or empty_metrics(a[1] or a[0]) for a in archives]
+	current = {
+		m.customer: R.Current(
+			tier=a[2], pending_since=frappe.utils.getdate(a[3]) if a[3] else None, locked=a[4]
+		)
+		for m, a in zip(m_list, archives, strict=True)
+	}
+	changes = sum(
+		d.changed for d in R.evaluate(m_list, rule_set, current, tier_ranks(), today, safe_condition)
+	)
+	return {
+		"archives": len(rows),
+		"not_yet_recomputed": mismatched - half,
+		"half_applied": half,
+		"tiers_a_rerun_would_change": changes,
+	}
+
+
+def fault_check(customers: int = 20000, invoices: int = 100000) -> dict:
+	"""Kill -9 a full re-tier in the middle: every archive is either before or after (chunks commit whole),
+	the database lock dies with the connection, and the next run converges."""
+	import os
+	import signal
+
+	from frappe.utils import getdate, now_datetime
+
+	from crm_archive import benchmark
+	from crm_archive.setup_site import default_company
+	from crm_archive.tiering.store import load_rule_set, retier_all
+
+	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
+	benchmark.cleanup()
+	benchmark.make_dataset(customers, invoices, default_company())
+	frappe.db.commit()
+	start = now_datetime()
+	proc = _retier_process(site, sites_path)
+	killed_after = None
+	t0 = time.monotonic()
+	while proc.poll() is None and time.monotonic() - t0 < 120:
+		done = frappe.db.sql("select count(*) from `tabCustomer Archive` where tier_updated_on >= %s", start)[
+			0
+		][0]
+		frappe.db.commit()  # a fresh snapshot for the next poll
+		if done > 0:
+			os.kill(proc.pid, signal.SIGKILL)
+			killed_after = done
+			break
+		time.sleep(0.05)
+	proc.wait()
+	time.sleep(1)
+	loaded = load_rule_set()
+	today = getdate()
+	after_kill = _state_check(loaded, today)
+	second = retier_all("Manual", publish_progress=False)
+	frappe.db.commit()
+	after_rerun = _state_check(loaded, today)
+	benchmark.cleanup()
+	return {
+		"killed_after_archives_committed": killed_after,
+		"after_kill": after_kill,
+		"next_run": second,
+		"after_next_run": after_rerun,
+	}
