@@ -210,13 +210,7 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 	from frappe.utils import now_datetime
 
 	from crm_archive.setup_site import default_company, ensure_service_item
-	from crm_archive.tiering import rules as R
-	from crm_archive.tiering.store import (
-		fetch_archives_packed,
-		fetch_metrics_packed,
-		load_rule_set,
-		tier_ranks,
-	)
+	from crm_archive.tiering.store import load_rule_set
 
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
 	company = default_company()
@@ -259,53 +253,9 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 		time.sleep(1)
 	frappe.db.rollback()
 
-	# 1. stored metrics equal a from-scratch recompute
-	rule_set, rs_company = load_rule_set()
-	today = frappe.utils.getdate()
-	fresh = fetch_metrics_packed(today, rule_set.window_days, None, rs_company)
-	rows = frappe.get_all(
-		"Customer Archive",
-		fields=[
-			"name",
-			"customer",
-			"tier",
-			"window_spend",
-			"lifetime_spend",
-			"invoice_count",
-			"last_purchase_date",
-		],
-	)
-	metric_mismatches = []
-	for r in rows:
-		m = fresh.get(r.customer)
-		expected = (
-			(m.window_spend, m.lifetime_spend, m.invoice_count, m.last_purchase_date)
-			if m
-			else (0.0, 0.0, 0, None)
-		)
-		stored = (
-			round(float(r.window_spend), 2),
-			round(float(r.lifetime_spend), 2),
-			r.invoice_count,
-			r.last_purchase_date,
-		)
-		if expected != stored:
-			metric_mismatches.append(r.name)
-	# 2. a re-evaluation now would change no tier
-	archives = fetch_archives_packed()
-	from crm_archive.tiering.metrics import empty_metrics
-	from crm_archive.tiering.store import safe_condition
-
-	m_list = [fresh.get(a[1]) or empty_metrics(a[1] or a[0]) for a in archives]
-	current = {
-		m.customer: R.Current(
-			tier=a[2], pending_since=frappe.utils.getdate(a[3]) if a[3] else None, locked=a[4]
-		)
-		for m, a in zip(m_list, archives, strict=True)
-	}
-	would_change = sum(
-		d.changed for d in R.evaluate(m_list, rule_set, current, tier_ranks(), today, safe_condition)
-	)
+	# 1–2. stored metrics equal a from-scratch recompute; a re-evaluation now would change no tier
+	state = _state_check(load_rule_set(), frappe.utils.getdate())
+	rows = frappe.get_all("Customer Archive", fields=["name", "tier"])
 	# 3. log chains: each change starts where the previous ended, and ends at the archive's tier
 	logs = frappe.get_all(
 		"Customer Archive Log",
@@ -329,9 +279,9 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 		"cancels": cancelled,
 		"seconds": round(time.perf_counter() - t0, 1),
 		"full_runs": full_runs,
-		"archives": len(rows),
-		"metric_mismatches": len(metric_mismatches),
-		"tiers_a_rerun_would_change": would_change,
+		"archives": state["archives"],
+		"metric_mismatches": state["not_yet_recomputed"] + state["half_applied"],
+		"tiers_a_rerun_would_change": state["tiers_a_rerun_would_change"],
 		"tier_change_logs": len(logs),
 		"log_chain_breaks": chain_breaks,
 		"queue_drained": not _queue_busy(),
