@@ -120,8 +120,13 @@ def benchmark_reports(context, customers, invoices, timeout, keep):
 @click.option("--users", default=50, show_default=True)
 @click.option("--seconds", default=60, show_default=True)
 @click.option("--managers", default=10, show_default=True)
+@click.option(
+	"--restart",
+	type=click.Choice(["redis", "mariadb"]),
+	help="Restart this local service a third into the run",
+)
 @pass_context
-def load_test(context, url, users, seconds, managers):
+def load_test(context, url, users, seconds, managers, restart):
 	"""Concurrent logged-in reps and managers creating interactions, editing archives, listing, reporting."""
 	import json
 
@@ -132,7 +137,7 @@ def load_test(context, url, users, seconds, managers):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		click.echo(json.dumps(reliability.run(url, users, seconds, managers), indent=1))
+		click.echo(json.dumps(reliability.run(url, users, seconds, managers, restart=restart), indent=1))
 	finally:
 		frappe.destroy()
 

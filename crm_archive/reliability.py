@@ -32,14 +32,28 @@ def setup(users: int, managers: int) -> list[dict]:
 	for i in range(users):
 		is_manager = i < managers
 		email = f"{MARK.lower()}{'manager' if is_manager else 'rep'}{i}@example.com"
-		if not frappe.db.exists("User", email):
-			frappe.get_doc(
-				{"doctype": "User", "email": email, "first_name": f"Load {i}", "send_welcome_email": 0}
-			).insert(ignore_permissions=True)
-		user = frappe.get_doc("User", email)
-		user.new_password = PASSWORD
-		user.save(ignore_permissions=True)
-		user.add_roles("CRM Archive Manager" if is_manager else "CRM Archive User")
+		from frappe.utils.password import update_password
+
+		for attempt in range(5):  # background jobs of the served site may touch a new user meanwhile
+			try:
+				if not frappe.db.exists("User", email):
+					frappe.get_doc(
+						{
+							"doctype": "User",
+							"email": email,
+							"first_name": f"Load {i}",
+							"send_welcome_email": 0,
+						}
+					).insert(ignore_permissions=True)
+				update_password(email, PASSWORD)
+				frappe.get_doc("User", email).add_roles(
+					"CRM Archive Manager" if is_manager else "CRM Archive User"
+				)
+				frappe.db.commit()
+				break
+			except frappe.TimestampMismatchError:
+				frappe.db.rollback()
+				time.sleep(0.5 * (attempt + 1))
 		archives = []
 		for k in range(2):
 			doc = frappe.get_doc(
@@ -85,6 +99,7 @@ def worker(base, person, deadline, max_requests, stats, lock, created):
 		archive = person["archives"][n % len(person["archives"])]
 		kind = ("interaction", "edit", "list", "report")[n % 4]
 		start = time.perf_counter()
+		r = None
 		try:
 			if kind == "interaction":
 				r = s.post(
@@ -121,11 +136,75 @@ def worker(base, person, deadline, max_requests, stats, lock, created):
 			stats[kind]["latencies"].append(elapsed)
 			if not ok:
 				stats[kind]["errors"] += 1
+				stats["_error_times"]["latencies"].append(time.monotonic())
+				if len(stats["_samples"]["latencies"]) < 400:
+					body = (getattr(r, "text", "") or "")[:160] if r is not None else "no response"
+					stats["_samples"]["latencies"].append(
+						(time.monotonic(), kind, getattr(r, "status_code", None), body)
+					)
+				if r is not None and "Traceback" in (getattr(r, "text", "") or ""):
+					stats["_tracebacks"]["errors"] += 1
 			elif kind == "interaction":
 				created[0] += 1
 
 
-def run(base: str, users: int = 50, seconds: int = 60, managers: int = 10, max_requests: int = 2000) -> dict:
+RESTART = {
+	"redis": (
+		["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"],
+		[
+			"redis-server",
+			"--daemonize",
+			"yes",
+			"--bind",
+			"127.0.0.1",
+			"-::1",
+			"--port",
+			"6379",
+			"--save",
+			"",
+			"--appendonly",
+			"no",
+			"--dir",
+			"/var/lib/redis",
+			"--logfile",
+			"/var/log/redis/ci.log",
+		],
+	),
+	"mariadb": (
+		["mariadb-admin", "-uroot", "shutdown"],
+		["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd"],
+	),
+}
+
+
+def restart_service(name: str, down_seconds: float, log: dict):
+	import subprocess
+
+	stop, start = RESTART[name]
+	log["stopped_at"] = time.monotonic()
+	subprocess.run(stop, capture_output=True, check=False)
+	time.sleep(down_seconds)
+	subprocess.run(start, capture_output=True, check=False)
+	for _ in range(60):
+		probe = (
+			["redis-cli", "-h", "127.0.0.1", "ping"]
+			if name == "redis"
+			else ["mariadb-admin", "-uroot", "ping"]
+		)
+		if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
+			break
+		time.sleep(0.5)
+	log["back_at"] = time.monotonic()
+
+
+def run(
+	base: str,
+	users: int = 50,
+	seconds: int = 60,
+	managers: int = 10,
+	max_requests: int = 2000,
+	restart: str | None = None,
+) -> dict:
 	if not _loopback(base):
 		raise click.UsageError("the load test only targets a loopback address (127.0.0.1, localhost, ::1)")
 	cleanup()
@@ -139,9 +218,18 @@ def run(base: str, users: int = 50, seconds: int = 60, managers: int = 10, max_r
 	]
 	for t in threads:
 		t.start()
+	outage = {}
+	if restart:
+		time.sleep(seconds / 3)
+		restart_service(restart, 3, outage)
 	for t in threads:
 		t.join()
+	if restart == "mariadb":
+		frappe.db.connect()
 	frappe.db.rollback()
+	error_times = stats.pop("_error_times", {"latencies": []})["latencies"]
+	samples = stats.pop("_samples", {"latencies": []})["latencies"]
+	tracebacks = stats.pop("_tracebacks", {"errors": 0})["errors"]
 	archives = [a for p in people for a in p["archives"]]
 	stored = frappe.db.count("Customer Interaction", {"customer_archive": ("in", archives)})
 
@@ -165,7 +253,24 @@ def run(base: str, users: int = 50, seconds: int = 60, managers: int = 10, max_r
 		},
 		"interactions_created": created[0],
 		"interactions_stored": stored,
+		"error_responses_with_traceback": tracebacks,
 	}
+	if restart:
+		recovered = outage["back_at"] + 10
+		result["restart"] = {
+			"service": restart,
+			"outage_s": round(outage["back_at"] - outage["stopped_at"], 1),
+			"errors_before": sum(1 for t in error_times if t < outage["stopped_at"]),
+			"errors_during_and_10s_after": sum(
+				1 for t in error_times if outage["stopped_at"] <= t < recovered
+			),
+			"errors_after_recovery": sum(1 for t in error_times if t >= recovered),
+		}
+		result["restart"]["samples_outside_outage"] = [
+			(kind, status, body)
+			for t, kind, status, body in samples
+			if t < outage["stopped_at"] or t >= recovered
+		][:5]
 	cleanup()
 	return result
 
