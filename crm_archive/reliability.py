@@ -7,6 +7,7 @@ stored. Its users and archives are marked LOAD- and removed afterwards.
 
 import ipaddress
 import json
+import os
 import threading
 import time
 from collections import defaultdict
@@ -138,7 +139,7 @@ def worker(base, person, deadline, max_requests, stats, lock, created):
 				stats[kind]["errors"] += 1
 				stats["_error_times"]["latencies"].append(time.monotonic())
 				if len(stats["_samples"]["latencies"]) < 400:
-					body = (getattr(r, "text", "") or "")[:160] if r is not None else "no response"
+					body = (getattr(r, "text", "") or "")[:900] if r is not None else "no response"
 					stats["_samples"]["latencies"].append(
 						(time.monotonic(), kind, getattr(r, "status_code", None), body)
 					)
@@ -254,6 +255,7 @@ def run(
 		"interactions_created": created[0],
 		"interactions_stored": stored,
 		"error_responses_with_traceback": tracebacks,
+		"error_samples": [f"{kind} {status} {body}" for _t, kind, status, body in samples[:3]],
 	}
 	if restart:
 		recovered = outage["back_at"] + 10
@@ -271,7 +273,8 @@ def run(
 			for t, kind, status, body in samples
 			if t < outage["stopped_at"] or t >= recovered
 		][:5]
-	cleanup()
+	if not os.environ.get("CRM_LOAD_KEEP"):
+		cleanup()
 	return result
 
 
