@@ -562,3 +562,76 @@ class TestPrintProfile(FrappeTestCase):
 		for secret in (SECRET_MOBILE, SECRET_EMAIL, SECRET_NOTE):
 			self.assertNotIn(secret, html)
 		frappe.set_user("Administrator")
+
+
+class TestTeamView(FrappeTestCase):
+	"""A group sales person sees the archives of the sales persons below it in ERPNext's tree."""
+
+	def employee(self, user, name):
+		from crm_archive.tests.utils import test_company
+
+		existing = frappe.db.get_value("Employee", {"user_id": user}, "name")
+		if existing:
+			return existing
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Employee",
+					"first_name": name,
+					"gender": "Male",
+					"date_of_birth": "1990-01-01",
+					"date_of_joining": "2020-01-01",
+					"company": test_company(),
+					"status": "Active",
+					"user_id": user,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+
+	def test_team_lead_sees_team_archives_only(self):
+		lead = make_user("crm.team.lead@example.com", ["CRM Archive User"])
+		member = make_user("crm.team.member@example.com", ["CRM Archive User"])
+		outsider = make_user("crm.team.outsider@example.com", ["CRM Archive User"])
+		root = frappe.db.get_value("Sales Person", {"is_group": 1}, "name", order_by="lft") or "Sales Team"
+		group = frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": "_CRM Team Lead",
+				"is_group": 1,
+				"parent_sales_person": root,
+				"employee": self.employee(lead, "Lead"),
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": "_CRM Team Member",
+				"is_group": 0,
+				"parent_sales_person": group.name,
+				"employee": self.employee(member, "Member"),
+			}
+		).insert(ignore_permissions=True)
+		mine = frappe.get_doc(
+			{"doctype": "Customer Archive", "full_name": "_Team Member Archive", "account_manager": member}
+		).insert(ignore_permissions=True)
+		other = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Team Outsider Archive",
+				"account_manager": outsider,
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(lead)
+		try:
+			names = frappe.get_list("Customer Archive", pluck="name", limit_page_length=0)
+			self.assertIn(mine.name, names)
+			self.assertNotIn(other.name, names)
+			self.assertTrue(frappe.has_permission("Customer Archive", "read", doc=mine.name))
+			frappe.set_user(member)
+			self.assertNotIn(
+				other.name, frappe.get_list("Customer Archive", pluck="name", limit_page_length=0)
+			)
+		finally:
+			frappe.set_user("Administrator")
