@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-SEGMENTS = (
-	"Champions",
-	"Loyal",
-	"New",
-	"Potential Loyalist",
-	"Cannot Lose",
-	"At Risk",
-	"Hibernating",
-	"Need Attention",
+# The segment rule table: (segment, (r_min, r_max), (f_min, f_max), (m_min, m_max)) on 1–5 scores;
+# the FIRST row that matches wins, and the last row matches everything.
+SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
+	("Champions", (4, 5), (4, 5), (4, 5)),  # bought recently, often, and much
+	("Loyal", (3, 5), (4, 5), (1, 5)),  # buy often, still active
+	("New", (4, 5), (1, 1), (1, 5)),  # recent first purchase
+	("Potential Loyalist", (4, 5), (2, 3), (1, 5)),  # recent, buying more than once
+	("Cannot Lose", (1, 1), (4, 5), (4, 5)),  # were best customers, long gone
+	("At Risk", (1, 2), (3, 5), (1, 5)),  # bought often, not lately
+	("Hibernating", (1, 2), (1, 2), (1, 5)),  # rarely, long ago (or never)
+	("Need Attention", (1, 5), (1, 5), (1, 5)),  # everything in between
 )
+SEGMENTS: tuple[str, ...] = tuple(rule[0] for rule in SEGMENT_RULES)
 
 
 def quintile_scores(values: Sequence[float], higher_is_better: bool = True) -> list[int]:
-	"""1–5 by rank: score = 1 + floor(5 × share of values strictly worse), so ties share a score.
-	All-equal values carry no information and score 3."""
+	"""1–5 by percent rank: score = 1 + floor(5 × i / (n − 1)), capped at 5, where i is how many values are
+	strictly worse. So the best value scores 5 and the worst 1 even in a small set, ties share a score,
+	and a large set splits into five groups of equal size. All-equal values carry no information: 3."""
 	n = len(values)
 	if n == 0:
 		return []
@@ -28,26 +32,15 @@ def quintile_scores(values: Sequence[float], higher_is_better: bool = True) -> l
 	first_index: dict[float, int] = {}
 	for i, v in enumerate(ordered):
 		first_index.setdefault(v, i)
-	return [min(5, 1 + (5 * first_index[v]) // n) for v in values]
+	return [min(5, 1 + (5 * first_index[v]) // (n - 1)) for v in values]
 
 
 def segment(r: int, f: int, m: int) -> str:
-	"""Named segment; the first matching row of this table wins."""
-	if r >= 4 and f >= 4 and m >= 4:
-		return "Champions"
-	if f >= 4 and r >= 3:
-		return "Loyal"
-	if r >= 4 and f <= 1:
-		return "New"
-	if r >= 4 and f <= 3:
-		return "Potential Loyalist"
-	if r == 1 and f >= 4 and m >= 4:
-		return "Cannot Lose"
-	if r <= 2 and f >= 3:
-		return "At Risk"
-	if r <= 2 and f <= 2:
-		return "Hibernating"
-	return "Need Attention"
+	"""Named segment of R, F, M scores: the first matching row of SEGMENT_RULES."""
+	for name, (r_lo, r_hi), (f_lo, f_hi), (m_lo, m_hi) in SEGMENT_RULES:
+		if r_lo <= r <= r_hi and f_lo <= f <= f_hi and m_lo <= m <= m_hi:
+			return name
+	return SEGMENT_RULES[-1][0]
 
 
 def rfm(rows: Sequence[Mapping]) -> list[dict]:

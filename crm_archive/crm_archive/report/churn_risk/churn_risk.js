@@ -7,10 +7,15 @@ frappe.query_reports["Churn Risk"] = {
 		{ fieldname: "churn_after_days", label: __("Churn After (days)"), fieldtype: "Int" },
 		{ fieldname: "company", label: __("Company"), fieldtype: "Link", options: "Company" },
 		{ fieldname: "tier", label: __("Tier"), fieldtype: "Link", options: "Customer Tier" },
-		{ fieldname: "lifecycle_state", label: __("Lifecycle State"), fieldtype: "Select", options: ["", "Potential", "Intentional", "Existing", "Churned"] },
 		{ fieldname: "account_manager", label: __("Account Manager"), fieldtype: "Link", options: "User" },
 		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
 		{ fieldname: "industry", label: __("Industry"), fieldtype: "Link", options: "Industry Type" },
 	],
-
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (column.fieldname === "days_since" && data) {
+			return `<span style="color: var(--red-600); font-weight: 600">${value}</span>`;
+		}
+		return value;
+	},
 };

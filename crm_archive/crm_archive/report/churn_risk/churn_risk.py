@@ -10,12 +10,19 @@ from frappe.utils import cint, flt
 from crm_archive.report_utils import as_of, metrics_for, permitted_archives
 from crm_archive.utils import get_settings
 
-GAP_FACTOR = 1.5
+GAP_FACTOR = 1.5  # silent for 1.5 × the customer's own typical gap between purchases …
+MIN_GAP_DAYS = 30  # … but never less than this, so a weekly buyer is not "at risk" after 11 quiet days
 
 
 def execute(filters=None):
-	"""Existing customers, as of a date (later invoices ignored), whose days since their last purchase
-	exceed 1.5 × their own typical gap between purchases (needs ≥ 2 purchases) or the churn threshold."""
+	"""Who is slipping away, as of a date (invoices posted after it are ignored).
+
+	Population: archives in lifecycle state Existing with a linked Customer and at least one purchase (an
+	Intentional or Potential archive has nothing to lose yet; a Churned one is already lost).
+	At risk when days since the last purchase exceed max(1.5 × typical gap, 30) — typical gap =
+	(last purchase − first purchase) / (purchases − 1), needs ≥ 2 purchases — or reach the churn
+	threshold (filter, else CRM Archive Settings churn_after_days; ≥ as in the daily churn job).
+	All numbers come from one aggregate over the invoices of the visible archives' customers."""
 	filters = frappe._dict(filters or {})
 	date = as_of(filters)
 	threshold = cint(filters.get("churn_after_days") or get_settings().churn_after_days or 180)
@@ -33,20 +40,7 @@ def execute(filters=None):
 			m = metrics.get(a.customer)
 			if not m or m.recency_days is None:
 				continue
-			gap = None
-			if m.lifetime_invoice_count >= 2:
-				gap = (m.last_purchase_date - m.first_purchase_date).days / (m.lifetime_invoice_count - 1)
-			reasons = []
-			if gap and m.recency_days > GAP_FACTOR * gap:
-				reasons.append(
-					_("{0} days since the last purchase, usually every {1} days").format(
-						m.recency_days, round(gap)
-					)
-				)
-			if m.recency_days >= threshold:
-				reasons.append(
-					_("No purchase for {0} days (threshold {1})").format(m.recency_days, threshold)
-				)
+			gap, reasons = risk(m, threshold)
 			if reasons:
 				rows.append(
 					{
@@ -56,15 +50,16 @@ def execute(filters=None):
 						"tier": a.tier,
 						"last_purchase_date": m.last_purchase_date,
 						"days_since": m.recency_days,
-						"typical_gap": round(gap, 1) if gap else None,
-						"value_at_risk": m.lifetime_spend,
+						"typical_gap": round(gap, 1) if gap is not None else None,
+						"lifetime_spend": m.lifetime_spend,
+						"value_at_risk": m.lifetime_spend,  # older key, read by crm_archive/tests/test_reports.py
 						"reason": "; ".join(reasons),
 					}
 				)
-	rows.sort(key=lambda r: (-flt(r["value_at_risk"]), r["customer_archive"]))
+	rows.sort(key=lambda r: (-flt(r["lifetime_spend"]), r["customer_archive"]))
 	per_tier = defaultdict(float)
 	for r in rows:
-		per_tier[r["tier"] or _("(none)")] += flt(r["value_at_risk"])
+		per_tier[r["tier"] or _("(none)")] += flt(r["lifetime_spend"])
 	chart = {
 		"data": {
 			"labels": list(per_tier),
@@ -77,11 +72,26 @@ def execute(filters=None):
 		{"label": _("Customers at Risk"), "value": len(rows), "datatype": "Int", "indicator": "Red"},
 		{
 			"label": _("Value at Risk"),
-			"value": sum(flt(r["value_at_risk"]) for r in rows),
+			"value": sum(flt(r["lifetime_spend"]) for r in rows),
 			"datatype": "Currency",
 		},
 	]
 	return get_columns(), rows, None, chart, summary
+
+
+def risk(m, threshold: int) -> tuple[float | None, list[str]]:
+	"""(typical gap in days or None, reasons) for one customer's metrics."""
+	gap = None
+	if m.lifetime_invoice_count >= 2:
+		gap = (m.last_purchase_date - m.first_purchase_date).days / (m.lifetime_invoice_count - 1)
+	reasons = []
+	if gap is not None and m.recency_days > max(GAP_FACTOR * gap, MIN_GAP_DAYS):
+		reasons.append(
+			_("{0} days since the last purchase, usually every {1} days").format(m.recency_days, round(gap))
+		)
+	if m.recency_days >= threshold:
+		reasons.append(_("No purchase for {0} days (threshold {1})").format(m.recency_days, threshold))
+	return gap, reasons
 
 
 def get_columns():
@@ -111,6 +121,11 @@ def get_columns():
 		{"label": _("Last Purchase"), "fieldname": "last_purchase_date", "fieldtype": "Date", "width": 110},
 		{"label": _("Days Since"), "fieldname": "days_since", "fieldtype": "Int", "width": 90},
 		{"label": _("Typical Gap (days)"), "fieldname": "typical_gap", "fieldtype": "Float", "width": 120},
-		{"label": _("Value at Risk"), "fieldname": "value_at_risk", "fieldtype": "Currency", "width": 140},
+		{
+			"label": _("Value at Risk"),
+			"fieldname": "lifetime_spend",
+			"fieldtype": "Currency",
+			"width": 140,
+		},
 		{"label": _("Reason"), "fieldname": "reason", "fieldtype": "Data", "width": 300},
 	]

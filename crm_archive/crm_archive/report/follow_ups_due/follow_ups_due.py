@@ -31,20 +31,23 @@ def execute(filters=None):
 	)
 	rows = []
 	for a in archives:
-		reasons, overdue = [], 0
-		if a.next_follow_up_date and getdate(a.next_follow_up_date) <= date:
-			overdue = (date - getdate(a.next_follow_up_date)).days
-			reasons.append(_("Follow-up date reached"))
-		interval = intervals.get(a.tier) or 0
-		last = getdate(a.last_interaction_date or a.creation)
-		if interval and (date - last).days > interval:
-			overdue = max(overdue, (date - last).days - interval)
-			reasons.append(_("No contact for {0} days (interval {1})").format((date - last).days, interval))
+		if getdate(a.creation) > date:  # did not exist yet on the as-of date
+			continue
+		reasons, overdue = due_reasons(a, date, intervals.get(a.tier) or 0)
 		if reasons:
 			rows.append(
-				{**a, "days_overdue": overdue, "reason": "; ".join(reasons), "customer_archive": a.name}
+				{
+					"customer_archive": a.name,
+					"full_name": a.full_name,
+					"account_manager": a.account_manager,
+					"tier": a.tier,
+					"last_interaction_date": a.last_interaction_date,
+					"next_follow_up_date": a.next_follow_up_date,
+					"days_overdue": overdue,
+					"reason": "; ".join(reasons),
+				}
 			)
-	rows.sort(key=lambda r: (r["account_manager"] or "", -r["days_overdue"]))
+	rows.sort(key=lambda r: (r["account_manager"] or "", -r["days_overdue"], r["customer_archive"]))
 	per_manager = Counter(r["account_manager"] or _("(none)") for r in rows)
 	chart = {
 		"data": {
@@ -63,6 +66,25 @@ def execute(filters=None):
 		},
 	]
 	return get_columns(), rows, None, chart, summary
+
+
+def due_reasons(a, date, interval: int) -> tuple[list[str], int]:
+	"""Why an archive is due on `date` and by how many days: its follow-up date is reached, or it was
+	last contacted more than its tier's follow-up interval ago, or it was never contacted at all."""
+	reasons, overdue = [], 0
+	if a.next_follow_up_date and getdate(a.next_follow_up_date) <= date:
+		overdue = (date - getdate(a.next_follow_up_date)).days
+		reasons.append(_("Follow-up date reached"))
+	if not a.last_interaction_date:
+		reasons.append(_("First Contact"))  # never contacted: the first contact is due
+		if interval:  # a new archive is due at once, overdue once the interval since creation has passed
+			overdue = max(overdue, (date - getdate(a.creation)).days - interval)
+	elif interval:
+		silent = (date - getdate(a.last_interaction_date)).days
+		if silent > interval:
+			overdue = max(overdue, silent - interval)
+			reasons.append(_("No contact for {0} days (interval {1})").format(silent, interval))
+	return reasons, max(overdue, 0)
 
 
 def get_columns():

@@ -21,7 +21,7 @@ STAGES = (
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	from_date = getdate(filters.get("from_date") or add_days(nowdate(), -365))
+	from_date = getdate(filters.get("from_date") or add_days(nowdate(), -90))
 	to_date = getdate(filters.get("to_date") or nowdate())
 	archives = permitted_archives(filters, ["name", "lifecycle_state"])
 	now = Counter(a.lifecycle_state for a in archives)
