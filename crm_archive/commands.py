@@ -92,11 +92,16 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 @click.option("--customers", default=10000, show_default=True)
 @click.option("--invoices", default=100000, show_default=True)
 @click.option(
-	"--timeout", default=900, show_default=True, help="Seconds before an ERPNext report is given up"
+	"--timeout", default=600, show_default=True, help="Seconds before an ERPNext report is given up"
 )
 @click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@click.option(
+	"--narrow",
+	is_flag=True,
+	help="Fill only the invoice columns the aggregates read (default: full-width rows like real invoices)",
+)
 @pass_context
-def benchmark_reports(context, customers, invoices, timeout, keep):
+def benchmark_reports(context, customers, invoices, timeout, keep, narrow):
 	"""Customer Value Analysis vs ERPNext's Inactive Customers and Customer Acquisition and Loyalty."""
 	import json
 
@@ -107,7 +112,7 @@ def benchmark_reports(context, customers, invoices, timeout, keep):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		result = benchmark.run_reports(customers, invoices, timeout=timeout, keep=keep)
+		result = benchmark.run_reports(customers, invoices, timeout=timeout, keep=keep, wide=not narrow)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
 	finally:
 		frappe.destroy()
@@ -164,9 +169,14 @@ def concurrency_check(context, operations):
 @crm_archive.command("fault-check")
 @click.option("--customers", default=20000, show_default=True)
 @click.option("--invoices", default=100000, show_default=True)
+@click.option(
+	"--merge-trials", default=8, show_default=True, help="Merges killed at moments spread over a run"
+)
+@click.option("--merge-interactions", default=20000, show_default=True, help="Interactions moved per merge")
+@click.option("--only", type=click.Choice(["retier", "merge"]), help="Run one of the two checks")
 @pass_context
-def fault_check(context, customers, invoices):
-	"""Kill a full re-tier mid-run; show nothing is half-applied and the next run converges."""
+def fault_check(context, customers, invoices, merge_trials, merge_interactions, only):
+	"""Kill a full re-tier and a merge mid-run; show nothing is half-applied and the next run converges."""
 	import json
 
 	import frappe
@@ -176,7 +186,14 @@ def fault_check(context, customers, invoices):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		click.echo(json.dumps(reliability.fault_check(customers, invoices), indent=1, default=str))
+		result = {}
+		if only in (None, "retier"):
+			click.echo("killing a full re-tier mid-run …")
+			result["retier"] = reliability.fault_check(customers, invoices)
+		if only in (None, "merge"):
+			click.echo(f"killing {merge_trials} merges mid-run …")
+			result["merge"] = reliability.merge_fault_check(merge_trials, merge_interactions)
+		click.echo(json.dumps(result, indent=1, default=str))
 	finally:
 		frappe.destroy()
 

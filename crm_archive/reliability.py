@@ -496,3 +496,202 @@ def fault_check(customers: int = 20000, invoices: int = 100000) -> dict:
 		"next_run": second,
 		"after_next_run": after_rerun,
 	}
+
+
+MERGE_MARK = "MERGEFAULT-"
+
+
+def _merge_process(site: str, sites_path: str, duplicate: str, survivor: str):
+	"""A process that merges `duplicate` into `survivor` and commits, printing START just before the merge
+	and RESULT <seconds> after the commit (so a parent can kill it at a chosen moment in between)."""
+	import subprocess
+	import sys
+
+	code = (
+		"import sys, time, frappe\n"
+		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect(); frappe.set_user('Administrator')\n"
+		"from crm_archive.duplicates import merge_archives\n"
+		"frappe.get_meta('Customer Archive'); frappe.get_meta('Customer Interaction')\n"
+		"print('START', flush=True); t = time.perf_counter()\n"
+		f"merge_archives({duplicate!r}, {survivor!r}); frappe.db.commit()\n"
+		"print('RESULT', time.perf_counter() - t, flush=True)\n"
+	)
+	return subprocess.Popen(
+		[sys.executable, "-c", code],
+		cwd=sites_path,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.PIPE,
+		text=True,
+	)
+
+
+def _merge_pair(k: int, interactions: int) -> tuple[str, str]:
+	"""A survivor and a duplicate archive; the duplicate holds `interactions` interactions, log rows and an
+	open ToDo, and knows an occupation and a city the survivor lacks."""
+	from frappe.utils import now_datetime
+
+	docs = []
+	for role, extra in (("S", {}), ("D", {"occupation": "Engineer", "city": "Hangzhou"})):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": f"{MERGE_MARK}{k}-{role}",
+				"remarks": MERGE_MARK,
+				**extra,
+			}
+		)
+		doc.flags.ignore_duplicates = True
+		doc.insert(ignore_permissions=True)
+		docs.append(doc.name)
+	survivor, duplicate = docs
+	now = now_datetime()
+	base = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+	frappe.db.bulk_insert(
+		"Customer Interaction",
+		[*base, "customer_archive", "interaction_datetime", "channel", "interaction_type", "summary"],
+		[
+			(
+				f"{MERGE_MARK}{k}-{i:06d}",
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				duplicate,
+				now,
+				"Phone",
+				"Follow-up",
+				f"{MERGE_MARK}call {i}",
+			)
+			for i in range(interactions)
+		],
+	)
+	frappe.db.bulk_insert(
+		"Customer Archive Log",
+		[*base, "customer_archive", "event_type", "timestamp"],
+		[
+			(
+				f"{MERGE_MARK}{k}-L{i}",
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				duplicate,
+				"Verification",
+				now,
+			)
+			for i in range(20)
+		],
+	)
+	frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"description": f"{MERGE_MARK}follow up",
+			"reference_type": "Customer Archive",
+			"reference_name": duplicate,
+			"allocated_to": "Administrator",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return duplicate, survivor
+
+
+def _merge_counts(duplicate: str, survivor: str) -> dict:
+	frappe.db.commit()  # a fresh snapshot
+	out = {"duplicate_exists": bool(frappe.db.exists("Customer Archive", duplicate))}
+	for doctype, field in (
+		("Customer Interaction", "customer_archive"),
+		("Customer Archive Log", "customer_archive"),
+		("ToDo", "reference_name"),
+	):
+		for who, name in (("duplicate", duplicate), ("survivor", survivor)):
+			out[f"{doctype}@{who}"] = frappe.db.count(doctype, {field: name})
+	out["survivor_occupation"] = frappe.db.get_value("Customer Archive", survivor, "occupation")
+	return out
+
+
+def _merge_state(duplicate: str, survivor: str, start: dict) -> str:
+	"""'before', 'after' or 'half' against the counts taken before the merge: every piece of the merge
+	(the duplicate's row, its interactions, log rows and ToDos, the survivor's filled-in fields) must
+	agree on which."""
+	now = _merge_counts(duplicate, survivor)
+	if now == start:
+		return "before"
+	moved = all(
+		now[f"{doctype}@duplicate"] == 0
+		and now[f"{doctype}@survivor"] >= start[f"{doctype}@survivor"] + start[f"{doctype}@duplicate"]
+		for doctype in ("Customer Interaction", "Customer Archive Log", "ToDo")
+	)
+	if not now["duplicate_exists"] and moved and now["survivor_occupation"] == "Engineer":
+		return "after"
+	return "half"
+
+
+def merge_cleanup():
+	archives = frappe.get_all("Customer Archive", {"remarks": MERGE_MARK}, pluck="name")
+	if archives:
+		frappe.db.delete("Customer Interaction", {"customer_archive": ("in", archives)})
+		frappe.db.delete("Customer Archive Log", {"customer_archive": ("in", archives)})
+		frappe.db.delete("ToDo", {"reference_name": ("in", archives)})
+		frappe.db.delete("Customer Archive", {"name": ("in", archives)})
+	frappe.db.delete("Customer Interaction", {"name": ("like", MERGE_MARK + "%")})
+	frappe.db.commit()
+
+
+def merge_fault_check(trials: int = 8, interactions: int = 20000) -> dict:
+	"""Kill -9 a merge at moments spread over its run: each pair must be wholly before or wholly after the
+	merge (one transaction), and merging again afterwards completes it."""
+	import os
+	import signal
+
+	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
+	merge_cleanup()
+	# how long one merge takes, measured by letting the first one finish
+	duplicate, survivor = _merge_pair(0, interactions)
+	start = _merge_counts(duplicate, survivor)
+	proc = _merge_process(site, sites_path, duplicate, survivor)
+	out, err = proc.communicate(timeout=600)
+	seconds = next((float(x.split()[1]) for x in out.splitlines() if x.startswith("RESULT ")), None)
+	if seconds is None:
+		raise RuntimeError(err[-2000:])
+	calibration = _merge_state(duplicate, survivor, start)
+	results = []
+	for k in range(1, trials + 1):
+		duplicate, survivor = _merge_pair(k, interactions)
+		start = _merge_counts(duplicate, survivor)
+		delay = 0.8 * seconds * k / (trials + 1)  # a warm merge runs faster than the first one
+		proc = _merge_process(site, sites_path, duplicate, survivor)
+		line = proc.stdout.readline()  # START: the merge begins now
+		if not line.startswith("START"):
+			proc.wait()
+			raise RuntimeError(proc.stderr.read()[-2000:])
+		time.sleep(delay)
+		finished = proc.poll() is not None
+		if not finished:
+			os.kill(proc.pid, signal.SIGKILL)
+		proc.wait()
+		state = _merge_state(duplicate, survivor, start)
+		if state == "before":  # the next try completes it
+			from crm_archive.duplicates import merge_archives
+
+			frappe.set_user("Administrator")
+			merge_archives(duplicate, survivor)
+			frappe.db.commit()
+		results.append(
+			{
+				"killed_at_s": round(delay, 3),
+				"killed": not finished,
+				"found": state,
+				"after_retry": _merge_state(duplicate, survivor, start),
+			}
+		)
+	merge_cleanup()
+	return {
+		"interactions_per_merge": interactions,
+		"merge_seconds": round(seconds, 3),
+		"uninterrupted_merge": calibration,
+		"trials": results,
+		"half_applied": sum(r["found"] == "half" for r in results),
+		"converged_after_retry": sum(r["after_retry"] == "after" for r in results),
+	}
