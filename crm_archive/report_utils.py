@@ -41,6 +41,17 @@ def permitted_archives(filters, fields: list[str], extra: dict | None = None) ->
 	)
 
 
+def permitted_archives_sql(filters, fields: list[str], extra: dict | None = None) -> str:
+	"""The SELECT that permitted_archives would run (Frappe's own list query with the record-level
+	permission condition), for use as a derived table; `%` is doubled for a parametrised query."""
+	conditions = archive_filters(filters)
+	conditions.update(extra or {})
+	sql = frappe.get_list(
+		"Customer Archive", filters=conditions, fields=fields, limit_page_length=0, order_by=None, run=0
+	)
+	return sql.replace("%", "%%")
+
+
 def as_of(filters) -> date:
 	value = (filters or {}).get("as_of") or nowdate()
 	try:

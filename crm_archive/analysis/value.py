@@ -43,19 +43,35 @@ def segment(r: int, f: int, m: int) -> str:
 	return SEGMENT_RULES[-1][0]
 
 
-def rfm(rows: Sequence[Mapping]) -> list[dict]:
-	"""rows: customer, recency_days (None = never bought), frequency, monetary → r, f, m, code, segment."""
+# every (r, f, m) → (code, segment), worked out once from SEGMENT_RULES
+_SCORED = {
+	(r, f, m): (f"{r}-{f}-{m}", segment(r, f, m))
+	for r in range(1, 6)
+	for f in range(1, 6)
+	for m in range(1, 6)
+}
+
+
+def score_in_place(rows: Sequence[dict]) -> None:
+	"""Add r, f, m, code and segment to each row (customer, recency_days — None when it never bought —,
+	frequency, monetary). In place: a report of 100k customers need not copy its rows."""
 	never = 10**9
-	r_scores = quintile_scores(
-		[row["recency_days"] if row["recency_days"] is not None else never for row in rows], False
-	)
+	recency = [row["recency_days"] for row in rows]
+	r_scores = quintile_scores([never if v is None else v for v in recency], False)
 	f_scores = quintile_scores([row["frequency"] for row in rows])
 	m_scores = quintile_scores([row["monetary"] for row in rows])
-	out = []
-	for row, r, f, m in zip(rows, r_scores, f_scores, m_scores, strict=True):
-		if row["recency_days"] is None:
+	for row, days, r, f, m in zip(rows, recency, r_scores, f_scores, m_scores, strict=True):
+		if days is None:
 			r = 1
-		out.append({**row, "r": r, "f": f, "m": m, "code": f"{r}-{f}-{m}", "segment": segment(r, f, m)})
+		row["r"], row["f"], row["m"] = r, f, m
+		row["code"], row["segment"] = _SCORED[r, f, m]
+
+
+def rfm(rows: Sequence[Mapping]) -> list[dict]:
+	"""rows: customer, recency_days (None = never bought), frequency, monetary → r, f, m, code, segment
+	(new dicts; the input rows are left as they were)."""
+	out = [dict(row) for row in rows]
+	score_in_place(out)
 	return out
 
 

@@ -2,13 +2,20 @@
 # For license information, please see license.txt
 
 from collections import Counter
+from datetime import date as date_type
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import add_days, flt
 
-from crm_archive.analysis.value import SEGMENTS, abc_classes, rfm
-from crm_archive.report_utils import as_of, metrics_for, permitted_archives, positive_int
+from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
+from crm_archive.report_utils import (
+	as_of,
+	metrics_for,
+	permitted_archives,
+	permitted_archives_sql,
+	positive_int,
+)
 
 
 def execute(filters=None):
@@ -27,20 +34,44 @@ def shares(filters):
 	return a, b
 
 
+FIELDS = ["name", "full_name", "customer", "tier", "account_manager"]
+FEW = 2000  # up to this many visible archives (a rep's own), the aggregate reads only their customers
+TEMP_TABLE_BYTES = 256 * 1024 * 1024  # cap for the join's in-memory temporary tables, this statement only
+
+
 def get_data(filters):
 	date = as_of(filters)
 	window = positive_int(filters, "window_days", 365)
 	a_share, b_share = shares(filters)
-	archives = permitted_archives(
-		filters, ["name", "full_name", "customer", "tier", "account_manager"], {"customer": ("is", "set")}
-	)
-	if not archives:
+	company = filters.get("company")
+	scope = {"customer": ("is", "set")}
+	archive_sql = permitted_archives_sql(filters, FIELDS, scope)
+	visible = frappe.db.sql(f"select count(*) from ({archive_sql}) a")[0][0]
+	if not visible:
 		return []
-	metrics = metrics_for([a.customer for a in archives], date, window, filters.get("company"))
-	base = []
+	rows = (
+		few_rows(filters, scope, date, window, company)
+		if visible <= FEW
+		else many_rows(archive_sql, date, window, company)
+	)
+	score_in_place(rows)
+	abc = abc_classes({r["customer_archive"]: r["monetary"] for r in rows}, a_share, b_share)
+	labels = {name: _(name) for name in SEGMENTS}
+	for r in rows:
+		r["abc"] = abc[r["customer_archive"]]
+		r["segment_label"] = labels[r["segment"]]
+	rows.sort(key=lambda r: (-r["monetary"], r["customer_archive"]))
+	return rows
+
+
+def few_rows(filters, scope, date, window, company) -> list[dict]:
+	"""A few archives: list them, then one aggregate over just their customers' invoices."""
+	archives = permitted_archives(filters, FIELDS, scope)
+	metrics = metrics_for([a.customer for a in archives], date, window, company)
+	rows = []
 	for a in archives:
 		m = metrics.get(a.customer)
-		base.append(
+		rows.append(
 			{
 				"customer_archive": a.name,
 				"full_name": a.full_name,
@@ -53,13 +84,57 @@ def get_data(filters):
 				"last_purchase_date": m.last_purchase_date if m else None,
 			}
 		)
-	scored = rfm(base)
-	abc = abc_classes({r["customer_archive"]: r["monetary"] for r in scored}, a_share, b_share)
-	for r in scored:
-		r["abc"] = abc[r["customer_archive"]]
-		r["segment_label"] = _(r["segment"])
-	scored.sort(key=lambda r: (-r["monetary"], r["customer_archive"]))
-	return scored
+	return rows
+
+
+def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[dict]:
+	"""Many archives (a manager on a large site): the permitted archives joined in the database to the
+	aggregate over the covering index, each row packed into one string (the pure-Python driver's
+	per-column decoding would cost more than the query). Same figures as the tiering engine's metrics."""
+	sep = chr(31)
+	values = {"as_of": date, "window_start": add_days(date, -(window - 1)), "company": company}
+	company_condition = "and `company` = %(company)s" if company else ""
+	# One pass over the covering index into an in-memory temporary table. MariaDB would otherwise either
+	# group per archive through the plain customer index ("lateral derived": one lookup of whole invoice
+	# rows per customer) or spill the 100k-row temporary table to disk (16 MB default): both ~5x slower.
+	packed = frappe.db.sql(
+		f"""set statement optimizer_switch = 'split_materialized=off',
+			max_heap_table_size = {TEMP_TABLE_BYTES}, tmp_table_size = {TEMP_TABLE_BYTES} for
+		select concat_ws(char(31), a.name, coalesce(a.full_name, ''), a.customer,
+			coalesce(a.tier, ''), coalesce(a.account_manager, ''), coalesce(m.last_purchase, ''),
+			coalesce(m.frequency, 0), coalesce(m.monetary, 0))
+		from ({archive_sql}) a
+		left join (
+			select `customer`,
+				max(case when `is_return` = 0 then `posting_date` end) as last_purchase,
+				sum(case when `posting_date` >= %(window_start)s and `is_return` = 0 then 1 else 0 end)
+					as frequency,
+				round(sum(case when `posting_date` >= %(window_start)s then `base_net_total` else 0 end), 2)
+					as monetary
+			from `tabSales Invoice`
+			where `docstatus` = 1 and `posting_date` <= %(as_of)s {company_condition}
+			group by `customer`
+		) m on m.customer = a.customer""",
+		values,
+	)
+	rows = []
+	for (line,) in packed:
+		name, full_name, customer, tier, manager, last, frequency, monetary = line.split(sep)
+		last_date = date_type.fromisoformat(last) if last else None
+		rows.append(
+			{
+				"customer_archive": name,
+				"full_name": full_name,
+				"customer": customer,
+				"tier": tier or None,
+				"account_manager": manager or None,
+				"recency_days": (date - last_date).days if last_date else None,
+				"frequency": int(frequency),
+				"monetary": float(monetary) + 0.0,
+				"last_purchase_date": last_date,
+			}
+		)
+	return rows
 
 
 def get_columns():
