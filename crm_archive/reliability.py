@@ -55,6 +55,11 @@ def setup(users: int, managers: int) -> list[dict]:
 			except frappe.TimestampMismatchError:
 				frappe.db.rollback()
 				time.sleep(0.5 * (attempt + 1))
+		else:
+			raise RuntimeError(f"could not set up {email}: the user kept changing under the setup")
+		role = "CRM Archive Manager" if is_manager else "CRM Archive User"
+		if role not in frappe.get_roles(email):
+			raise RuntimeError(f"{email} lacks the role {role} after setup")
 		archives = []
 		for k in range(2):
 			doc = frappe.get_doc(
@@ -143,10 +148,31 @@ def worker(base, person, deadline, max_requests, stats, lock, created):
 					stats["_samples"]["latencies"].append(
 						(time.monotonic(), kind, getattr(r, "status_code", None), body)
 					)
+				if getattr(r, "status_code", None) == 403 and len(stats["_denied"]["latencies"]) < 20:
+					stats["_denied"]["latencies"].append((person["email"], archive, kind))
 				if r is not None and "Traceback" in (getattr(r, "text", "") or ""):
 					stats["_tracebacks"]["errors"] += 1
 			elif kind == "interaction":
 				created[0] += 1
+
+
+def explain_denial(user: str, archive: str, kind: str) -> dict:
+	"""For a 403 seen under load: what the archive and the user look like now, and whether the same
+	permission check passes now (a 'yes' points at a transient state during the run)."""
+	row = frappe.db.get_value(
+		"Customer Archive", archive, ["account_manager", "owner", "modified", "lifecycle_state"], as_dict=True
+	)
+	return {
+		"user": user,
+		"archive": archive,
+		"request": kind,
+		"archive_now": row,
+		"roles_now": sorted(set(frappe.get_roles(user)) - {"All", "Guest"}),
+		"user_enabled": frappe.db.get_value("User", user, "enabled"),
+		"write_permitted_now": bool(
+			row and frappe.has_permission("Customer Archive", "write", doc=archive, user=user)
+		),
+	}
 
 
 RESTART = {
@@ -231,6 +257,7 @@ def run(
 	error_times = stats.pop("_error_times", {"latencies": []})["latencies"]
 	samples = stats.pop("_samples", {"latencies": []})["latencies"]
 	tracebacks = stats.pop("_tracebacks", {"errors": 0})["errors"]
+	denied = stats.pop("_denied", {"latencies": []})["latencies"]
 	archives = [a for p in people for a in p["archives"]]
 	stored = frappe.db.count("Customer Interaction", {"customer_archive": ("in", archives)})
 
@@ -256,6 +283,7 @@ def run(
 		"interactions_stored": stored,
 		"error_responses_with_traceback": tracebacks,
 		"error_samples": [f"{kind} {status} {body}" for _t, kind, status, body in samples[:3]],
+		"denied_post_mortem": [explain_denial(*d) for d in dict.fromkeys(denied)][:5],
 	}
 	if restart:
 		recovered = outage["back_at"] + 10
