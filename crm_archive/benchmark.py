@@ -474,39 +474,63 @@ def run_reports(
 		f"tabSales Invoice: {table[0]} bytes a row, {table[1]} MB with indexes; "
 		f"InnoDB buffer pool {buffer_pool_mb} MB"
 	)
+	# median of three, each after the same warm-up
 	store.fetch_metric_rows(getdate(today), 365)
-	t_idx, _rows = timed(store.fetch_metric_rows, getdate(today), 365)
-	cva = time_in_child(
-		site,
-		sites_path,
-		"from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute; "
-		f"execute({{'as_of': '{today}', 'window_days': 365}})",
-		timeout,
-		warmup="from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute; "
-		"execute({'account_manager': 'nobody@example.invalid'})",
-	)
-	click.echo(f"Customer Value Analysis: {cva:.2f}s; covering aggregate {t_idx:.2f}s")
-	inactive = time_in_child(
-		site,
-		sites_path,
-		"from erpnext.selling.report.inactive_customers.inactive_customers import execute; "
-		"execute({'days_since_last_order': 60, 'doctype': 'Sales Invoice'})",
-		timeout,
-		warmup="import erpnext.selling.report.inactive_customers.inactive_customers",
-	)
-	click.echo(f"ERPNext Inactive Customers: {inactive if inactive is not None else f'> {timeout}'}s")
-	start = add_days(today, -730)
-	loyalty = time_in_child(
-		site,
-		sites_path,
-		"from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import execute; "
-		f"execute(frappe._dict({{'company': '{company}', 'from_date': '{start}', 'to_date': '{today}', 'view_type': 'Monthly'}}))",
-		timeout,
-		warmup="import erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty",
-	)
+	t_idx = sorted(timed(store.fetch_metric_rows, getdate(today), 365)[0] for _ in range(3))[1]
+	cva_runs = [
+		time_in_child(
+			site,
+			sites_path,
+			"from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute; "
+			f"execute({{'as_of': '{today}', 'window_days': 365}})",
+			timeout,
+			warmup="from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute; "
+			"execute({'account_manager': 'nobody@example.invalid'})",
+		)
+		for _ in range(3)
+	]
+	cva = sorted(cva_runs)[1]
 	click.echo(
-		f"ERPNext Customer Acquisition and Loyalty: {loyalty if loyalty is not None else f'> {timeout}'}s"
+		f"Customer Value Analysis: {cva:.2f}s (runs {', '.join(f'{x:.2f}' for x in cva_runs)}); "
+		f"covering aggregate {t_idx:.2f}s"
 	)
+
+	def erpnext_report(label: str, call: str, module: str) -> float | None:
+		seconds = time_in_child(site, sites_path, call, timeout, warmup=f"import {module}")
+		click.echo(f"{label}: {f'{seconds:.1f}' if seconds is not None else f'> {timeout}'} s")
+		return seconds
+
+	inactive_call = (
+		"from erpnext.selling.report.inactive_customers.inactive_customers import execute; "
+		"execute({'days_since_last_order': 60, 'doctype': 'Sales Invoice'})"
+	)
+	inactive_module = "erpnext.selling.report.inactive_customers.inactive_customers"
+	loyalty_module = (
+		"erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty"
+	)
+	start = add_days(today, -730)
+	# ERPNext's reports as ERPNext ships them: this app's covering index made invisible to the optimizer
+	# (MariaDB's IGNORED index, a metadata change undone below), as on a site without crm_archive.
+	frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{store.INDEX_NAME}` ignored")
+	try:
+		inactive = erpnext_report("ERPNext Inactive Customers (stock schema)", inactive_call, inactive_module)
+		loyalty = erpnext_report(
+			"ERPNext Customer Acquisition and Loyalty (stock schema)",
+			f"from {loyalty_module} import execute; "
+			f"execute(frappe._dict({{'company': '{company}', 'from_date': '{start}', 'to_date': '{today}', "
+			"'view_type': 'Monthly'}))",
+			loyalty_module,
+		)
+	finally:
+		frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{store.INDEX_NAME}` not ignored")
+	# and with crm_archive installed: its covering index also serves Inactive Customers' per-customer query
+	inactive_idx = erpnext_report(
+		"ERPNext Inactive Customers (with crm_archive's index)", inactive_call, inactive_module
+	)
+
+	def secs(x):
+		return round(x, 2) if x is not None else f"> {timeout}"
+
 	result = {
 		"customers": customers,
 		"invoices": invoices,
@@ -517,10 +541,12 @@ def run_reports(
 		"customer_value_analysis_s": round(cva, 3),
 		"aggregate_covering_s": round(t_idx, 3),
 		"value_analysis_vs_covering_aggregate": round(cva / t_idx, 2),
-		"inactive_customers_s": round(inactive, 2) if inactive is not None else f"> {timeout}",
+		"inactive_customers_s": secs(inactive),
 		"inactive_customers_vs_value_analysis": round((inactive or timeout) / cva, 1),
-		"acquisition_loyalty_s": round(loyalty, 2) if loyalty is not None else f"> {timeout}",
+		"acquisition_loyalty_s": secs(loyalty),
 		"acquisition_loyalty_vs_value_analysis": round((loyalty or timeout) / cva, 1),
+		"inactive_customers_with_crm_index_s": secs(inactive_idx),
+		"inactive_customers_with_crm_index_vs_value_analysis": round((inactive_idx or timeout) / cva, 1),
 	}
 	if not keep:
 		cleanup()
