@@ -116,6 +116,45 @@ class TestReports(FrappeTestCase):
 		self.assertNotIn("mobile_no", {c["fieldname"] for c in columns})
 		self.assertRaises(frappe.ValidationError, value, {"a_share": 95, "b_share": 90})
 
+	def test_saved_filtered_version_for_a_team(self):
+		"""An admin's "Save As" of a script report (Frappe's Custom Report) keeps its filters and still runs
+		the report's own permission-aware code for whoever opens it."""
+		import json
+
+		from frappe.desk.query_report import run, save_report
+
+		name = save_report(
+			"Customer Value Analysis",
+			"_CVA Team A",
+			json.dumps([{"fieldname": "customer_archive"}, {"fieldname": "monetary"}]),
+			json.dumps({"account_manager": REP_A, "window_days": 365}),
+		)
+		report = frappe.get_doc("Report", name)
+		self.assertEqual(
+			(report.report_type, report.reference_report), ("Custom Report", "Customer Value Analysis")
+		)
+		saved_filters = json.loads(report.json)["filters"]
+		# the manager's view through the saved version: the saved filter narrows to rep A's archives
+		result = run(name, filters=saved_filters)
+		self.assertEqual({r["customer_archive"] for r in result["result"] if isinstance(r, dict)}, {self.a})
+		# rep B opens the same saved version: the report's permission condition still applies
+		frappe.set_user(REP_B)
+		result = run(name, filters=saved_filters)
+		self.assertEqual([r for r in result["result"] if isinstance(r, dict)], [])
+		# … and when the rep clears the saved filter in the desk, the rep's own archives only
+		result = run(name, filters={**saved_filters, "account_manager": None}, are_default_filters=False)
+		self.assertEqual({r["customer_archive"] for r in result["result"] if isinstance(r, dict)}, {self.b})
+		# Frappe checks the original report's roles when a saved version runs (not the saved version's own),
+		# so the rows, not the menu, are the boundary: a user with no CRM role gets nothing
+		frappe.set_user("Administrator")
+		outsider = "crm.report.outsider@example.com"
+		if not frappe.db.exists("User", outsider):
+			frappe.get_doc(
+				{"doctype": "User", "email": outsider, "first_name": "Outsider", "send_welcome_email": 0}
+			).insert()
+		frappe.set_user(outsider)
+		self.assertRaises(frappe.PermissionError, run, name, filters=saved_filters)
+
 	def test_tier_movements(self):
 		log(self.a, "Tier Change", "普通客户", "重要客户")
 		log(self.b, "Tier Change", "重要客户", "普通客户")
