@@ -50,6 +50,16 @@ def test_company() -> str:
 	return TEST_COMPANY if frappe.db.exists("Company", TEST_COMPANY) else default_company()
 
 
+def ensure_user(email: str, role: str = "CRM Archive User") -> str:
+	"""A user with this role (created when missing)."""
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+	frappe.get_doc("User", email).add_roles(role)
+	return email
+
+
 def make_customer(name: str) -> str:
 	if not frappe.db.exists("Customer", name):
 		frappe.get_doc(

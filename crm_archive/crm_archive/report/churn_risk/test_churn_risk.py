@@ -6,20 +6,11 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.churn_risk.churn_risk import execute
-from crm_archive.tests.utils import make_customer, make_sales_invoice
+from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 from crm_archive.utils import get_settings
 
 MANAGER = "crm.churn.manager@example.com"
 REP = "crm.churn.rep@example.com"
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 class TestChurnRisk(FrappeTestCase):

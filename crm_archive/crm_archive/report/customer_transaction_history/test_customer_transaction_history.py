@@ -7,19 +7,10 @@ from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.customer_transaction_history.customer_transaction_history import execute
 from crm_archive.setup_site import SERVICE_ITEM
-from crm_archive.tests.utils import make_customer, make_sales_invoice
+from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 
 OWNER_REP = "crm.cth.owner@example.com"
 OTHER_REP = "crm.cth.other@example.com"
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 def make_test_archive(full_name, manager, with_customer=True):

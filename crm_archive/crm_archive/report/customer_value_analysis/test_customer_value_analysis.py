@@ -6,21 +6,12 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute
-from crm_archive.tests.utils import make_customer, make_sales_invoice
+from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 from crm_archive.tiering import store
 
 MANAGER = "crm.cva.manager@example.com"
 REP = "crm.cva.rep@example.com"
 HIDDEN_FIELDS = {"mobile_no", "email_id", "address", "social_accounts", "id_number"}
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 def make_test_archive(full_name, manager, with_customer=True):

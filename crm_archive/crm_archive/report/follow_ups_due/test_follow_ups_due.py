@@ -6,18 +6,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
 from crm_archive.crm_archive.report.follow_ups_due.follow_ups_due import execute
+from crm_archive.tests.utils import ensure_user
 
 REP_A = "crm.fud.a@example.com"
 REP_B = "crm.fud.b@example.com"
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 def make_test_archive(full_name, manager, tier, last_interaction_days=None, next_follow_up_days=None):

@@ -6,18 +6,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
 from crm_archive.crm_archive.report.lifecycle_funnel.lifecycle_funnel import execute
+from crm_archive.tests.utils import ensure_user
 
 MANAGER = "crm.funnel.manager@example.com"
 REP = "crm.funnel.rep@example.com"
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 def make_test_archive(full_name, manager, state, moves=()):

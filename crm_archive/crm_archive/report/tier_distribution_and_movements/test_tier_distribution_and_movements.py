@@ -8,18 +8,10 @@ from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 from crm_archive.crm_archive.report.tier_distribution_and_movements.tier_distribution_and_movements import (
 	execute,
 )
+from crm_archive.tests.utils import ensure_user
 
 MANAGER = "crm.tdm.manager@example.com"
 REP = "crm.tdm.rep@example.com"
-
-
-def ensure_user(email, role="CRM Archive User"):
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(role)
-	return email
 
 
 def make_test_archive(full_name, manager, tier, window_spend):
