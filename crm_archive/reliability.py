@@ -156,6 +156,18 @@ def worker(base, person, deadline, max_requests, stats, lock, created):
 				created[0] += 1
 
 
+def background_job_seconds(timeout: int = 120) -> float | None:
+	"""Seconds until a job enqueued now has run in the site's background worker (None: not within
+	`timeout`): after a service restart the worker must be back without manual repair."""
+	job = frappe.enqueue("frappe.ping", queue="short", enqueue_after_commit=False)
+	start = time.monotonic()
+	while time.monotonic() - start < timeout:
+		if job.get_status(refresh=True) == "finished":
+			return round(time.monotonic() - start, 1)
+		time.sleep(0.5)
+	return None
+
+
 def explain_denial(user: str, archive: str, kind: str) -> dict:
 	"""For a 403 seen under load: what the archive and the user look like now, and whether the same
 	permission check passes now (a 'yes' points at a transient state during the run)."""
@@ -286,6 +298,7 @@ def run(
 		"denied_post_mortem": [explain_denial(*d) for d in dict.fromkeys(denied)][:5],
 	}
 	if restart:
+		result["background_job_after_restart_s"] = background_job_seconds()
 		recovered = outage["back_at"] + 10
 		result["restart"] = {
 			"service": restart,
