@@ -46,7 +46,8 @@ def get_data(filters):
 	company = filters.get("company")
 	scope = {"customer": ("is", "set")}
 	archive_sql = permitted_archives_sql(filters, FIELDS, scope)
-	visible = frappe.db.sql(f"select count(*) from ({archive_sql}) a")[0][0]
+	# values given (even none) so the driver turns the doubled %% back into %
+	visible = frappe.db.sql(f"select count(*) from ({archive_sql}) a", {})[0][0]
 	if not visible:
 		return []
 	rows = (

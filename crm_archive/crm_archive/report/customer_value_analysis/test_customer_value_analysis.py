@@ -188,6 +188,10 @@ class TestCustomerValueAnalysis(FrappeTestCase):
 			(None, {"company": "_CVA No Such Company"}),
 			(REP, {"account_manager": None}),
 			(REP, {"account_manager": MANAGER}),
+			(
+				None,
+				{"account_manager": "crm.cva.%@example.com"},
+			),  # a % in a value is a character, not a wildcard
 		]
 		for user, filters in cases:
 			frappe.set_user(user or "Administrator")
