@@ -79,3 +79,36 @@ def metrics_for(customers: list[str], date, window_days: int, company: str | Non
 	if len(metrics) > len(wanted):
 		metrics = {c: m for c, m in metrics.items() if c in wanted}
 	return metrics
+
+
+# --- the columns every archive report shows ---------------------------------------------------------------
+
+
+def archive_column(width: int = 120) -> dict:
+	return {
+		"label": _("Customer Archive"),
+		"fieldname": "customer_archive",
+		"fieldtype": "Link",
+		"options": "Customer Archive",
+		"width": width,
+	}
+
+
+def manager_column(width: int = 140) -> dict:
+	return {
+		"label": _("Account Manager"),
+		"fieldname": "account_manager",
+		"fieldtype": "Link",
+		"options": "User",
+		"width": width,
+	}
+
+
+def tier_column(width: int = 100) -> dict:
+	return {
+		"label": _("Tier"),
+		"fieldname": "tier",
+		"fieldtype": "Link",
+		"options": "Customer Tier",
+		"width": width,
+	}

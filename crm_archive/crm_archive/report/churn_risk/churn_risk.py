@@ -7,7 +7,14 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt
 
-from crm_archive.report_utils import as_of, metrics_for, permitted_archives
+from crm_archive.report_utils import (
+	archive_column,
+	as_of,
+	manager_column,
+	metrics_for,
+	permitted_archives,
+	tier_column,
+)
 from crm_archive.utils import get_settings
 
 GAP_FACTOR = 1.5  # silent for 1.5 × the customer's own typical gap between purchases …
@@ -96,28 +103,10 @@ def risk(m, threshold: int) -> tuple[float | None, list[str]]:
 
 def get_columns():
 	return [
-		{
-			"label": _("Customer Archive"),
-			"fieldname": "customer_archive",
-			"fieldtype": "Link",
-			"options": "Customer Archive",
-			"width": 120,
-		},
+		archive_column(),
 		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
-		{
-			"label": _("Account Manager"),
-			"fieldname": "account_manager",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 140,
-		},
-		{
-			"label": _("Tier"),
-			"fieldname": "tier",
-			"fieldtype": "Link",
-			"options": "Customer Tier",
-			"width": 100,
-		},
+		manager_column(),
+		tier_column(),
 		{"label": _("Last Purchase"), "fieldname": "last_purchase_date", "fieldtype": "Date", "width": 110},
 		{"label": _("Days Since"), "fieldname": "days_since", "fieldtype": "Int", "width": 90},
 		{"label": _("Typical Gap (days)"), "fieldname": "typical_gap", "fieldtype": "Float", "width": 120},

@@ -10,11 +10,14 @@ from frappe.utils import add_days, flt
 
 from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
 from crm_archive.report_utils import (
+	archive_column,
 	as_of,
+	manager_column,
 	metrics_for,
 	permitted_archives,
 	permitted_archives_sql,
 	positive_int,
+	tier_column,
 )
 
 
@@ -140,28 +143,10 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 
 def get_columns():
 	return [
-		{
-			"label": _("Customer Archive"),
-			"fieldname": "customer_archive",
-			"fieldtype": "Link",
-			"options": "Customer Archive",
-			"width": 120,
-		},
+		archive_column(),
 		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
-		{
-			"label": _("Tier"),
-			"fieldname": "tier",
-			"fieldtype": "Link",
-			"options": "Customer Tier",
-			"width": 100,
-		},
-		{
-			"label": _("Account Manager"),
-			"fieldname": "account_manager",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 140,
-		},
+		tier_column(),
+		manager_column(),
 		{"label": _("Recency (days)"), "fieldname": "recency_days", "fieldtype": "Int", "width": 100},
 		{"label": _("Frequency"), "fieldname": "frequency", "fieldtype": "Int", "width": 90},
 		{"label": _("Monetary"), "fieldname": "monetary", "fieldtype": "Currency", "width": 130},

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from crm_archive.report_utils import as_of, permitted_archives
+from crm_archive.report_utils import archive_column, as_of, manager_column, permitted_archives, tier_column
 
 
 def execute(filters=None):
@@ -89,28 +89,10 @@ def due_reasons(a, date, interval: int) -> tuple[list[str], int]:
 
 def get_columns():
 	return [
-		{
-			"label": _("Customer Archive"),
-			"fieldname": "customer_archive",
-			"fieldtype": "Link",
-			"options": "Customer Archive",
-			"width": 120,
-		},
+		archive_column(),
 		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
-		{
-			"label": _("Account Manager"),
-			"fieldname": "account_manager",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 150,
-		},
-		{
-			"label": _("Tier"),
-			"fieldname": "tier",
-			"fieldtype": "Link",
-			"options": "Customer Tier",
-			"width": 100,
-		},
+		manager_column(150),
+		tier_column(),
 		{
 			"label": _("Last Interaction"),
 			"fieldname": "last_interaction_date",
