@@ -1,1 +1,16 @@
 __version__ = "0.1.0"
+
+
+def _guard_queries():
+	"""Defend the app's doctypes inside Frappe's list query (see overrides/query_guard.py). The pure
+	modules are also imported without Frappe (unit tests): then there is nothing to guard."""
+	try:
+		import frappe.model.db_query  # noqa: F401
+	except ImportError:
+		return
+	from crm_archive.overrides.query_guard import install
+
+	install()
+
+
+_guard_queries()

@@ -31,9 +31,39 @@ doctype_js = {
 
 # Hooks on other apps' doctypes (see overrides/)
 # ----------------------------------------------
+_access = "crm_archive.access."
 doc_events = {
 	"Customer": {
 		"after_insert": "crm_archive.overrides.customer.after_insert",
+	},
+	# who may read which archive (crm_archive/access.py keeps the access table current)
+	"Customer Archive": {
+		"on_update": _access + "on_archive_change",
+		"on_trash": _access + "on_archive_trash",
+		"after_rename": _access + "on_archive_rename",
+	},
+	"ToDo": {
+		"validate": "crm_archive.overrides.todo.validate",
+		"on_update": _access + "on_todo_change",
+		"after_delete": _access + "on_todo_change",
+	},
+	"DocShare": {
+		"on_update": _access + "on_share_change",
+		"after_delete": _access + "on_share_change",
+	},
+	"Sales Person": {
+		"on_update": _access + "on_team_change",
+		"after_delete": _access + "on_team_change",
+	},
+	"Employee": {
+		"on_update": _access + "on_employee_change",
+		"after_delete": _access + "on_employee_change",
+	},
+	"User": {
+		"on_update": _access + "on_user_change",
+	},
+	"Version": {
+		"before_insert": "crm_archive.overrides.version.before_insert",
 	},
 }
 
@@ -52,6 +82,7 @@ scheduler_events = {
 		"crm_archive.tiering.store.scheduled_retier",
 		"crm_archive.tiering.store.daily_lifecycle",
 		"crm_archive.reminders.daily",
+		"crm_archive.access.daily_check",
 	],
 }
 
@@ -64,14 +95,22 @@ permission_query_conditions = {
 	"Customer Archive": "crm_archive.permissions.archive_query",
 	"Customer Interaction": "crm_archive.permissions.interaction_query",
 	"Customer Archive Log": "crm_archive.permissions.log_query",
+	"Customer Archive Social Account": "crm_archive.permissions.social_account_query",
+	"Prepared Report": "crm_archive.permissions.prepared_report_query",
 }
 
 has_permission = {
 	"Customer Archive": "crm_archive.permissions.has_archive_permission",
 	"Customer Interaction": "crm_archive.permissions.has_interaction_permission",
 	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
+	"Prepared Report": "crm_archive.permissions.has_prepared_report_permission",
 }
 
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_archive.overrides.client.get_count",
+	"frappe.desk.search.get_link_title": "crm_archive.overrides.client.get_link_title",
+	"frappe.desk.search.search_link": "crm_archive.overrides.client.search_link",
+	"frappe.desk.search.search_widget": "crm_archive.overrides.client.search_widget",
+	"frappe.desk.listview.get_group_by_count": "crm_archive.overrides.client.get_group_by_count",
+	"frappe.desk.query_report.run": "crm_archive.overrides.client.run_report",
 }

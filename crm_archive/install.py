@@ -21,6 +21,20 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"translatable": 0,
 			}
 		],
+		"ToDo": [
+			{
+				# which daily reminder this is (follow_up, cadence, birthday, review); a reminder never grants
+				# access to its archive (crm_archive.access)
+				"fieldname": "crm_reminder",
+				"label": "CRM Archive Reminder",
+				"fieldtype": "Data",
+				"insert_after": "reference_name",
+				"read_only": 1,
+				"hidden": 1,
+				"no_copy": 1,
+				"translatable": 0,
+			}
+		],
 		"Sales Invoice": [
 			{
 				"fieldname": "crm_tier",
@@ -70,6 +84,26 @@ def after_migrate():
 	ensure_index()
 	install_workflow()
 	ensure_settings_defaults()
+	tag_reminders()
+	from crm_archive.access import rebuild_all
+	from crm_archive.overrides.version import mask_existing
+
+	mask_existing()
+	rebuild_all()
+
+
+def tag_reminders():
+	"""Reminders made before the crm_reminder field carried their kind only in the description."""
+	from crm_archive.reminders import tag_of
+
+	for todo in frappe.get_all(
+		"ToDo",
+		filters={"reference_type": "Customer Archive", "description": ("like", "[crm_archive:%")},
+		fields=["name", "description", "crm_reminder"],
+	):
+		kind = tag_of(todo.description)
+		if kind and todo.crm_reminder != kind:
+			frappe.db.set_value("ToDo", todo.name, "crm_reminder", kind, update_modified=False)
 
 
 def before_uninstall():

@@ -23,7 +23,7 @@ def is_unrestricted(user: str | None = None) -> bool:
 
 
 def team_users(user: str) -> list[str]:
-	"""Users of the sales persons below `user`'s own sales person(s) in ERPNext's Sales Person tree."""
+	"""Users of the sales persons below `user`'s own group sales person(s) in ERPNext's Sales Person tree."""
 	sp = frappe.qb.DocType("Sales Person")
 	emp = frappe.qb.DocType("Employee")
 	own = (
@@ -50,31 +50,50 @@ def team_users(user: str) -> list[str]:
 
 
 def archive_condition(user: str | None = None, table: str = "`tabCustomer Archive`") -> str:
-	"""SQL condition on the archive table for `user`; '' when the user may see every archive."""
+	"""SQL condition on the archive table for `user`; '' when the user may see every archive.
+
+	Restricted users see the archives the access table (crm_archive.access) lists for them: one indexed
+	lookup on (user, archive), whatever the number of archives."""
+	return access_condition(f"{table}.`name`", user)
+
+
+def access_condition(column: str, user: str | None = None) -> str:
+	"""SQL: the archive named in `column` is one `user` may read ('' for unrestricted users)."""
 	user = user or frappe.session.user
 	if is_unrestricted(user):
 		return ""
-	u = frappe.db.escape(user)
-	parts = [
-		f"{table}.`account_manager` = {u}",
-		f"{table}.`owner` = {u}",
-		f"""{table}.`name` in (select `reference_name` from `tabToDo`
-			where `reference_type` = 'Customer Archive' and `allocated_to` = {u} and `status` = 'Open')""",
-		f"""{table}.`name` in (select `share_name` from `tabDocShare`
-			where `share_doctype` = 'Customer Archive' and `user` = {u} and `read` = 1)""",
-	]
-	team = team_users(user)
-	if team:
-		parts.append(f"{table}.`account_manager` in ({', '.join(frappe.db.escape(t) for t in team)})")
-	return "(" + " or ".join(parts) + ")"
+	return (
+		f"{column} in (select `archive` from `tabCustomer Archive Access`"
+		f" where `user` = {frappe.db.escape(user)})"
+	)
+
+
+def can_read_contacts(user: str | None = None) -> bool:
+	"""Permlevel 1 (mobile, email, social accounts, address) of Customer Archive."""
+	return 1 in _readable_levels(user or frappe.session.user)
+
+
+def _readable_levels(user: str) -> set[int]:
+	if user == "Administrator":
+		return {0, 1, 2, 3}
+	roles = set(frappe.get_roles(user))
+	return {
+		p.permlevel
+		for p in frappe.get_meta("Customer Archive").permissions
+		if p.role in roles and p.read
+	}
+
+
+def readable_fields(doctype: str, user: str | None = None) -> set[str]:
+	"""Fieldnames of one of the app's doctypes that `user` may read (their permlevel is readable)."""
+	levels = _readable_levels(user or frappe.session.user)
+	meta = frappe.get_meta(doctype)
+	return {df.fieldname for df in meta.fields if (df.permlevel or 0) in levels}
 
 
 def child_condition(link_field: str, table: str, user: str | None = None) -> str:
 	"""Condition for a doctype that follows its archive through `link_field`."""
-	cond = archive_condition(user)
-	if not cond:
-		return ""
-	return f"{table}.`{link_field}` in (select `name` from `tabCustomer Archive` where {cond})"
+	return access_condition(f"{table}.`{link_field}`", user)
 
 
 # --- permission_query_conditions -------------------------------------------------------------------------
@@ -92,15 +111,49 @@ def log_query(user: str | None = None, doctype: str | None = None) -> str:
 	return child_condition("customer_archive", "`tabCustomer Archive Log`", user)
 
 
+def social_account_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Rows of the social-accounts table: only with permlevel 1 of the archive, and of visible archives."""
+	user = user or frappe.session.user
+	if not can_read_contacts(user):
+		return "1 = 0"
+	cond = child_condition("parent", "`tabCustomer Archive Social Account`", user)
+	base = "`tabCustomer Archive Social Account`.`parenttype` = 'Customer Archive'"
+	return f"({base} and {cond})" if cond else base
+
+
+def prepared_report_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Prepared results of this app's reports are for the user they were computed for."""
+	user = user or frappe.session.user
+	if user == "Administrator" or "System Manager" in frappe.get_roles(user):
+		return ""
+	reports = ", ".join(frappe.db.escape(r) for r in app_reports()) or "''"
+	return (
+		f"(`tabPrepared Report`.`report_name` not in ({reports})"
+		f" or `tabPrepared Report`.`owner` = {frappe.db.escape(user)})"
+	)
+
+
+def app_reports() -> list[str]:
+	"""This app's script reports and every saved (Custom Report) version of them."""
+	def load():
+		own = frappe.get_all("Report", filters={"module": "CRM Archive"}, pluck="name")
+		saved = frappe.get_all("Report", filters={"reference_report": ("in", own or [""])}, pluck="name")
+		return sorted(set(own) | set(saved))
+
+	return frappe.cache.get_value("crm_archive:app_reports", load)
+
+
 # --- has_permission (v15: can only deny) ----------------------------------------------------------------
 
 
 def _archive_visible(archive: str | None, user: str) -> bool:
-	cond = archive_condition(user)
-	if not cond or not archive:
+	if not archive or is_unrestricted(user):
 		return True
 	return bool(
-		frappe.db.sql(f"select 1 from `tabCustomer Archive` where `name` = %s and {cond} limit 1", archive)
+		frappe.db.sql(
+			"select 1 from `tabCustomer Archive Access` where `archive` = %s and `user` = %s limit 1",
+			(archive, user),
+		)
 	)
 
 
@@ -121,3 +174,10 @@ def has_interaction_permission(doc, ptype: str = "read", user: str | None = None
 
 def has_log_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	return _archive_visible(doc.get("customer_archive"), user or frappe.session.user)
+
+
+def has_prepared_report_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if user == "Administrator" or "System Manager" in frappe.get_roles(user):
+		return True
+	return doc.report_name not in app_reports() or doc.owner == user

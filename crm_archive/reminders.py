@@ -29,15 +29,14 @@ def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], s
 	filters = {
 		"reference_type": "Customer Archive",
 		"status": "Open",
-		"description": ("like", "[crm_archive:%"),
+		"crm_reminder": ("is", "set"),
 	}
 	if archives is not None:
 		filters["reference_name"] = ("in", archives or [""])
 	out = {}
-	for todo in frappe.get_all("ToDo", filters=filters, fields=["name", "reference_name", "description"]):
-		reason = tag_of(todo.description)
-		if reason:
-			out[(todo.reference_name, reason)] = todo.name
+	for todo in frappe.get_all("ToDo", filters=filters, fields=["name", "reference_name", "crm_reminder"]):
+		if todo.crm_reminder in MESSAGES:
+			out[(todo.reference_name, todo.crm_reminder)] = todo.name
 	return out
 
 
@@ -112,6 +111,7 @@ def run_daily(today=None) -> dict:
 					"reference_name": row.name,
 					"date": today,
 					"priority": "High" if reason == "follow_up" else "Medium",
+					"crm_reminder": reason,
 					"description": TAG.format(reason)
 					+ " "
 					+ _(MESSAGES[reason]).format(row.full_name, row.tier),

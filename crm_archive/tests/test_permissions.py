@@ -134,9 +134,9 @@ class TestPermissions(FrappeTestCase):
 		self.assertIn(self.b, frappe.get_list("Customer Archive", pluck="name", limit_page_length=0))
 		self.assertTrue(frappe.has_permission("Customer Archive", "read", doc=self.b))
 		frappe.set_user("Administrator")
-		frappe.db.set_value(
-			"ToDo", {"reference_name": self.b, "allocated_to": self.u["rep_a"]}, "status", "Cancelled"
-		)
+		from frappe.desk.form.assign_to import set_status
+
+		set_status("Customer Archive", self.b, assign_to=self.u["rep_a"], status="Cancelled")
 		frappe.set_user(self.u["rep_a"])
 		self.assertFalse(frappe.has_permission("Customer Archive", "read", doc=self.b))
 		frappe.set_user("Administrator")

@@ -35,9 +35,11 @@ class CustomerArchive(Document):
 		self.set_id_number_hash()
 		self.set_review_state()
 		self.set_derived_fields()
+		self.set_last_editor()
 		check_duplicates_on_save(self)
 
 	def on_update(self):
+		self.hand_over_reminders()
 		self.sync_customer_back_link()
 		self.log_tier_override()
 		log_lifecycle_change(self)
@@ -111,6 +113,13 @@ class CustomerArchive(Document):
 	def validate_customer_link(self):
 		if not self.customer:
 			return
+		before = self.get_doc_before_save()
+		if (not before or before.customer != self.customer) and not may_link_customer(self.customer):
+			frappe.throw(
+				_("You may link only a Customer you created or manage: {0}.").format(frappe.bold(self.customer)),
+				frappe.PermissionError,
+				title=_("Customer Not Permitted"),
+			)
 		other = frappe.db.get_value(
 			"Customer Archive", {"customer": self.customer, "name": ("!=", self.name)}, "name"
 		)
@@ -247,7 +256,9 @@ class CustomerArchive(Document):
 		roles = set(frappe.get_roles())
 		if "CRM Archive Reviewer" not in roles:
 			frappe.throw(_("Only a CRM Archive Reviewer can verify an archive."), frappe.PermissionError)
-		if self.modified_by == frappe.session.user:
+		# the server's record of the last person who edited it, never a value the client sends
+		last_editor = frappe.db.get_value("Customer Archive", self.name, "last_editor")
+		if last_editor == frappe.session.user:
 			frappe.throw(
 				_("You made the last change to this archive: a second person must verify it."),
 				frappe.PermissionError,
@@ -266,6 +277,36 @@ class CustomerArchive(Document):
 				"trigger": "Review",
 			}
 		).insert(ignore_permissions=True)
+
+	def set_last_editor(self):
+		"""双人审核 needs to know who last edited the archive: a person's save, not an automatic move."""
+		if not (self.flags.lifecycle_trigger or self.flags.crm_system_save):
+			self.last_editor = frappe.session.user
+		elif not self.is_new():
+			self.last_editor = frappe.db.get_value("Customer Archive", self.name, "last_editor")
+
+	def hand_over_reminders(self):
+		"""A reassigned archive's open reminders go to the new account manager (closed when none)."""
+		before = self.get_doc_before_save()
+		if not before or before.account_manager == self.account_manager or not before.account_manager:
+			return
+		for name in frappe.get_all(
+			"ToDo",
+			filters={
+				"reference_type": "Customer Archive",
+				"reference_name": self.name,
+				"allocated_to": before.account_manager,
+				"status": "Open",
+				"crm_reminder": ("is", "set"),
+			},
+			pluck="name",
+		):
+			todo = frappe.get_doc("ToDo", name)
+			if self.account_manager:
+				todo.allocated_to = self.account_manager
+			else:
+				todo.status = "Closed"
+			todo.save(ignore_permissions=True)
 
 	# --- derived fields ---------------------------------------------------------------------------------
 
@@ -351,6 +392,15 @@ def id_fingerprint(value: str) -> str:
 
 	normalized = "".join(value.split()).upper()
 	return hmac.new(get_encryption_key().encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def may_link_customer(customer: str) -> bool:
+	"""A rep links only a Customer they created or are the account manager of; managers any."""
+	user = frappe.session.user
+	if user == "Administrator" or {"System Manager", "CRM Archive Manager"} & set(frappe.get_roles(user)):
+		return True
+	values = frappe.db.get_value("Customer", customer, ["owner", "account_manager"], as_dict=True)
+	return bool(values) and user in (values.owner, values.account_manager)
 
 
 def is_tier_manager() -> bool:

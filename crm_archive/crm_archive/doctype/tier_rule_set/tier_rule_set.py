@@ -76,7 +76,9 @@ class TierRuleSet(Document):
 	@frappe.whitelist()
 	def preview(self, as_of: str | None = None) -> dict:
 		"""What-if: tier distribution today vs under this (draft) rule set and the movement matrix. Writes nothing."""
-		frappe.has_permission("Tier Rule Set", "read", throw=True)
+		# managers only: a draft condition over every archive's metrics is an oracle for who bought what
+		if not frappe.has_permission("Tier Rule Set", "write"):
+			frappe.throw(_("Only a CRM Archive Manager can preview tier rules."), frappe.PermissionError)
 		from crm_archive.tiering.metrics import empty_metrics
 		from crm_archive.tiering.store import (
 			fetch_archives,

@@ -1,0 +1,165 @@
+"""Who may read which archive: the access table (`tabCustomer Archive Access`), one row per (archive,
+user, reason), kept current by the app and joined on an index by both permission hooks.
+
+Access comes only from facts the app owns:
+- **Account Manager**: the archive's account manager;
+- **Owner**: whoever created the archive, while it has no account manager (assigning one hands it over);
+- **Team**: the users of group sales persons above the account manager's sales person in ERPNext's
+  Sales Person tree;
+- **Assignment**: an open ToDo on the archive made by someone allowed to grant (a manager, or the
+  archive's account manager delegating) — never a reminder, never a ToDo a rep makes for themselves;
+- **Share**: a DocShare with read made by someone allowed to grant (same rule).
+
+Every row comes from one SQL statement per reason (`_row_queries`), used unchanged for the full rebuild
+and, with a filter on the archive, for the incremental refresh after each event — so both agree by
+construction; `tests` compares the two after a sequence of real events.
+"""
+
+import frappe
+
+ACCESS = "`tabCustomer Archive Access`"
+GRANTER_ROLES = ("System Manager", "CRM Archive Manager")
+
+
+def _granter_ok(col: str) -> str:
+	"""SQL: the user in `col` may grant access to archive `a`."""
+	roles = ", ".join(frappe.db.escape(r) for r in GRANTER_ROLES)
+	return f"""({col} = 'Administrator' or {col} = a.`account_manager`
+		or exists (select 1 from `tabHas Role` hr where hr.`parenttype` = 'User' and hr.`parent` = {col}
+			and hr.`role` in ({roles})))"""
+
+
+def _row_queries(where: str) -> list[str]:
+	"""SELECT archive, user, reason for every reason; `where` filters `a` (the archive table)."""
+	return [
+		f"""select a.`name` as archive, a.`account_manager` as user, 'Account Manager' as reason from `tabCustomer Archive` a
+			where ifnull(a.`account_manager`, '') != '' and {where}""",
+		f"""select a.`name` as archive, a.`owner` as user, 'Owner' as reason from `tabCustomer Archive` a
+			where ifnull(a.`account_manager`, '') = '' and {where}""",
+		f"""select a.`name` as archive, g_emp.`user_id` as user, 'Team' as reason from `tabCustomer Archive` a
+			join `tabEmployee` m_emp on m_emp.`user_id` = a.`account_manager`
+			join `tabSales Person` m_sp on m_sp.`employee` = m_emp.`name`
+			join `tabSales Person` g_sp on g_sp.`is_group` = 1 and g_sp.`lft` < m_sp.`lft`
+				and g_sp.`rgt` > m_sp.`rgt`
+			join `tabEmployee` g_emp on g_emp.`name` = g_sp.`employee`
+			where ifnull(g_emp.`user_id`, '') != '' and g_emp.`user_id` != a.`account_manager` and {where}""",
+		f"""select a.`name` as archive, t.`allocated_to` as user, 'Assignment' as reason from `tabToDo` t
+			join `tabCustomer Archive` a on a.`name` = t.`reference_name`
+			where t.`reference_type` = 'Customer Archive' and t.`status` = 'Open'
+				and ifnull(t.`allocated_to`, '') != '' and ifnull(t.`crm_reminder`, '') = ''
+				and {_granter_ok("t.`owner`")} and {where}""",
+		f"""select a.`name` as archive, s.`user` as user, 'Share' as reason from `tabDocShare` s
+			join `tabCustomer Archive` a on a.`name` = s.`share_name`
+			where s.`share_doctype` = 'Customer Archive' and s.`read` = 1 and ifnull(s.`user`, '') != ''
+				and ifnull(s.`everyone`, 0) = 0 and {_granter_ok("s.`owner`")} and {where}""",
+	]
+
+
+def _insert(where: str, values: dict | None = None):
+	for query in _row_queries(where):
+		frappe.db.sql(
+			f"""insert ignore into {ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
+				`owner`, `modified_by`, `docstatus`, `idx`)
+			select md5(concat_ws('|', r.archive, r.user, r.reason)), r.archive, r.user, r.reason, now(6),
+				now(6), 'Administrator', 'Administrator', 0, 0
+			from ({query}) r""",
+			values or {},
+		)
+
+
+def refresh(archives) -> None:
+	"""Recompute the rows of these archives (after any event that may change who sees them)."""
+	names = sorted({a for a in ([archives] if isinstance(archives, str) else archives or []) if a})
+	if not names:
+		return
+	frappe.db.sql(f"delete from {ACCESS} where `archive` in %(names)s", {"names": names})
+	_insert("a.`name` in %(names)s", {"names": names})
+
+
+def rebuild_all() -> int:
+	"""Every row from scratch (install, migrate, the nightly check). Returns the row count."""
+	frappe.db.sql(f"delete from {ACCESS}")
+	_insert("1 = 1")
+	return frappe.db.sql(f"select count(*) from {ACCESS}")[0][0]
+
+
+def refresh_team() -> None:
+	"""The Sales Person tree or an employee's user changed: recompute every Team row (set-based)."""
+	frappe.db.sql(f"delete from {ACCESS} where `reason` = 'Team'")
+	frappe.db.sql(
+		f"""insert ignore into {ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
+			`owner`, `modified_by`, `docstatus`, `idx`)
+		select md5(concat_ws('|', r.archive, r.user, r.reason)), r.archive, r.user, r.reason, now(6),
+			now(6), 'Administrator', 'Administrator', 0, 0
+		from ({_row_queries("1 = 1")[2]}) r"""
+	)
+
+
+def snapshot() -> set[tuple[str, str, str]]:
+	return {tuple(r) for r in frappe.db.sql(f"select `archive`, `user`, `reason` from {ACCESS}")}
+
+
+def expected() -> set[tuple[str, str, str]]:
+	"""What a rebuild from scratch would write, without writing (for the consistency check)."""
+	rows = set()
+	for query in _row_queries("1 = 1"):
+		rows.update(tuple(r) for r in frappe.db.sql(query))
+	return rows
+
+
+# --- events (hooks.py doc_events) ----------------------------------------------------------------------
+
+
+def on_archive_change(doc, method=None):
+	refresh(doc.name)
+
+
+def on_archive_trash(doc, method=None):
+	frappe.db.sql(f"delete from {ACCESS} where `archive` = %s", doc.name)
+
+
+def on_archive_rename(doc, method=None, old=None, new=None, merge=False):
+	frappe.db.sql(f"delete from {ACCESS} where `archive` = %s", old)
+	refresh(new)
+
+
+def on_todo_change(doc, method=None):
+	archives = set()
+	if doc.reference_type == "Customer Archive":
+		archives.add(doc.reference_name)
+	before = doc.get_doc_before_save()
+	if before and before.reference_type == "Customer Archive":
+		archives.add(before.reference_name)
+	refresh(archives)
+
+
+def on_share_change(doc, method=None):
+	if doc.share_doctype == "Customer Archive":
+		refresh(doc.share_name)
+
+
+def on_team_change(doc, method=None):
+	refresh_team()
+
+
+def on_employee_change(doc, method=None):
+	before = doc.get_doc_before_save()
+	if method == "after_delete" or not before or before.user_id != doc.user_id:
+		refresh_team()
+
+
+def on_user_change(doc, method=None):
+	"""A user's roles decide whether their assignments and shares grant: recompute those archives."""
+	archives = frappe.db.sql_list(
+		"""select `reference_name` from `tabToDo` where `owner` = %(u)s
+			and `reference_type` = 'Customer Archive'
+		union select `share_name` from `tabDocShare` where `owner` = %(u)s
+			and `share_doctype` = 'Customer Archive'""",
+		{"u": doc.name},
+	)
+	refresh(archives)
+
+
+def daily_check():
+	"""Nightly: converge whatever an event missed (a crashed request, a direct SQL edit)."""
+	rebuild_all()
