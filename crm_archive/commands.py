@@ -88,6 +88,26 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-access")
+@click.option("--archives", default=100000, show_default=True)
+@click.option("--reps", default=200, show_default=True, help="Account managers the archives are spread over")
+@click.option("--repeat", default=5, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- archives afterwards")
+@pass_context
+def benchmark_access(context, archives, reps, repeat, keep):
+	"""A rep's list page, count and link search against a manager's (access table), as ratios."""
+	import frappe
+
+	from crm_archive.devtools import access_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		access_benchmark.run(archives, reps, repeat, keep)
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-reports")
 @click.option("--customers", default=10000, show_default=True)
 @click.option("--invoices", default=100000, show_default=True)
