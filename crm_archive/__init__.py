@@ -5,7 +5,7 @@ def _guard_queries():
 	"""Defend the app's doctypes inside Frappe's list query (see overrides/query_guard.py). The pure
 	modules are also imported without Frappe (unit tests): then there is nothing to guard."""
 	try:
-		import frappe.model.db_query  # noqa: F401
+		import frappe.model.db_query
 	except ImportError:
 		return
 	from crm_archive.overrides.query_guard import install

@@ -104,6 +104,7 @@ has_permission = {
 	"Customer Interaction": "crm_archive.permissions.has_interaction_permission",
 	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
 	"Prepared Report": "crm_archive.permissions.has_prepared_report_permission",
+	"Customer Archive Social Account": "crm_archive.permissions.has_social_account_permission",
 }
 
 override_whitelisted_methods = {
@@ -113,4 +114,10 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_widget": "crm_archive.overrides.client.search_widget",
 	"frappe.desk.listview.get_group_by_count": "crm_archive.overrides.client.get_group_by_count",
 	"frappe.desk.query_report.run": "crm_archive.overrides.client.run_report",
+	"frappe.client.set_value": "crm_archive.overrides.client.set_value",
+	"frappe.client.insert": "crm_archive.overrides.client.insert",
+	"frappe.client.save": "crm_archive.overrides.client.save",
+	"frappe.client.submit": "crm_archive.overrides.client.submit",
+	"frappe.core.doctype.data_export.exporter.export_data": "crm_archive.overrides.client.export_data",
+	"erpnext.crm.utils.get_open_activities": "crm_archive.overrides.client.get_open_activities",
 }

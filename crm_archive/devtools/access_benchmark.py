@@ -215,14 +215,20 @@ def run(archives: int = 100000, reps: int = 200, repeat: int = 5, keep: bool = F
 	total = existing + archives
 	click.echo(f"\nbenchmark-access: {total} archives, {reps} account managers, median of {repeat}")
 	click.echo(f"the rep sees {len(visible)} archives")
-	click.echo(f"{'path':<26}{'manager':>10}{'rep':>10}{'rep ÷ manager':>15}{'old rep rule':>14}{'old ÷ new':>11}")
+	click.echo(
+		f"{'path':<26}{'manager':>10}{'rep':>10}{'rep ÷ manager':>15}{'old rep rule':>14}{'old ÷ new':>11}"
+	)
 	worst = 0.0
 	for label in _paths():
 		m, r, o = figures[(label, MANAGER)], figures[(label, REP)], figures[(label, "old")]
 		worst = max(worst, r / m)
-		click.echo(f"{label:<26}{m * 1000:>8.1f}ms{r * 1000:>8.1f}ms{r / m:>14.2f}×{o * 1000:>12.1f}ms{o / r:>10.1f}×")
+		click.echo(
+			f"{label:<26}{m * 1000:>8.1f}ms{r * 1000:>8.1f}ms{r / m:>14.2f}×{o * 1000:>12.1f}ms{o / r:>10.1f}×"
+		)
 	click.echo(f"worst rep ÷ manager, in-process API calls (SQL + Frappe's query building): {worst:.2f}×")
-	click.echo("\nthe same paths as the desk requests them (logged-in HTTP requests through Frappe's WSGI app):")
+	click.echo(
+		"\nthe same paths as the desk requests them (logged-in HTTP requests through Frappe's WSGI app):"
+	)
 	click.echo(f"{'request':<26}{'manager':>10}{'rep':>10}{'rep ÷ manager':>15}")
 	worst_http = 0.0
 	for label in _paths():

@@ -29,13 +29,17 @@ def get_link_title(doctype, docname):
 	"""Frappe reads the title with no permission check: for the app's doctypes only a readable one."""
 	from frappe.desk.search import get_link_title as frappe_get_link_title
 
-	if doctype in PROTECTED and not frappe.has_permission(doctype, "read", doc=docname):
+	if doctype in PROTECTED and not _readable(doctype, docname):
 		return docname
 	return frappe_get_link_title(doctype, docname)
 
 
 def _no_ignore(doctype, ignore_user_permissions):
-	return False if doctype in PROTECTED or doctype == "Customer Archive Social Account" else ignore_user_permissions
+	return (
+		False
+		if doctype in PROTECTED or doctype == "Customer Archive Social Account"
+		else ignore_user_permissions
+	)
 
 
 @frappe.whitelist()
@@ -159,3 +163,99 @@ def run_report(
 		parent_field=parent_field,
 		are_default_filters=are_default_filters,
 	)
+
+
+# --- documents returned by frappe.client without Frappe's field-level pass ---------------------------------
+
+
+def _stripped(result):
+	from crm_archive.permissions import strip_unreadable
+
+	if isinstance(result, dict) and result.get("doctype") in PROTECTED | {"Customer Archive Social Account"}:
+		return strip_unreadable(result, result["doctype"])
+	return result
+
+
+@frappe.whitelist(methods=["POST", "PUT"])
+def set_value(doctype, name, fieldname, value=None):
+	from frappe.client import set_value as frappe_set_value
+
+	return _stripped(frappe_set_value(doctype, name, fieldname, value))
+
+
+@frappe.whitelist(methods=["POST", "PUT"])
+def insert(doc=None):
+	from frappe.client import insert as frappe_insert
+
+	return _stripped(frappe_insert(doc))
+
+
+@frappe.whitelist(methods=["POST", "PUT"])
+def save(doc):
+	from frappe.client import save as frappe_save
+
+	return _stripped(frappe_save(doc))
+
+
+@frappe.whitelist(methods=["POST", "PUT"])
+def submit(doc):
+	from frappe.client import submit as frappe_submit
+
+	return _stripped(frappe_submit(doc))
+
+
+# --- other read paths that skip permissions ------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def export_data(
+	doctype=None,
+	parent_doctype=None,
+	all_doctypes=True,
+	with_data=False,
+	select_columns=None,
+	file_type="CSV",
+	template=False,
+	filters=None,
+	export_without_column_meta=False,
+):
+	"""The old Data Export tool reads child tables without field levels: for the app's doctypes only for
+	users who read every level (managers); others export from the list's Report view, which honours them."""
+	from frappe.core.doctype.data_export.exporter import export_data as frappe_export_data
+
+	from crm_archive.permissions import _readable_levels
+
+	names = set(doctype if isinstance(doctype, list) else [doctype]) | {parent_doctype}
+	if names & (PROTECTED | {"Customer Archive Social Account"}):
+		if not _readable_levels(frappe.session.user) >= {0, 1, 2}:
+			frappe.throw(
+				frappe._(
+					"Export Customer Archives from the list's Report view: it leaves out the fields you may not read."
+				),
+				frappe.PermissionError,
+			)
+	return frappe_export_data(
+		doctype,
+		parent_doctype,
+		all_doctypes,
+		with_data,
+		select_columns,
+		file_type,
+		template,
+		filters,
+		export_without_column_meta,
+	)
+
+
+@frappe.whitelist()
+def get_open_activities(ref_doctype, ref_docname):
+	"""ERPNext lists a document's open ToDos and events with no permission check."""
+	from erpnext.crm.utils import get_open_activities as erpnext_open_activities
+
+	if ref_doctype in PROTECTED and not _readable(ref_doctype, ref_docname):
+		frappe.throw(frappe._("Not permitted"), frappe.PermissionError)
+	return erpnext_open_activities(ref_doctype, ref_docname)
+
+
+def _readable(doctype, name) -> bool:
+	return bool(frappe.db.exists(doctype, name)) and frappe.has_permission(doctype, "read", doc=name)

@@ -18,7 +18,12 @@ import re
 import frappe
 from frappe import _
 
-GUARDED = ("Customer Archive", "Customer Interaction", "Customer Archive Log", "Customer Archive Social Account")
+GUARDED = (
+	"Customer Archive",
+	"Customer Interaction",
+	"Customer Archive Log",
+	"Customer Archive Social Account",
+)
 # which column of a guarded doctype names its archive
 ARCHIVE_COLUMN = {
 	"Customer Archive": "name",
@@ -70,7 +75,9 @@ def _forbidden_fields(doctype: str, user: str) -> set[str]:
 
 def _refuse(doctype: str, fieldname: str):
 	frappe.throw(
-		_("You do not have permission to filter or sort {0} by {1}.").format(_(doctype), frappe.bold(fieldname)),
+		_("You do not have permission to filter or sort {0} by {1}.").format(
+			_(doctype), frappe.bold(fieldname)
+		),
 		frappe.PermissionError,
 		title=_("Not Permitted"),
 	)
@@ -116,6 +123,8 @@ def restrict_link_joins(query, args):
 		on = f"on ({link.table_alias}.`name` = {query.tables[0]}.`{link.fieldname}`)"
 		cond = access_condition(f"{link.table_alias}.`{ARCHIVE_COLUMN[link.doctype]}`", query.user)
 		if cond and on in args.tables:
-			args.tables = args.tables.replace(on, f"on ({link.table_alias}.`name` = {query.tables[0]}.`{link.fieldname}` and {cond})")
+			args.tables = args.tables.replace(
+				on, f"on ({link.table_alias}.`name` = {query.tables[0]}.`{link.fieldname}` and {cond})"
+			)
 		elif cond:
 			frappe.throw(_("Not permitted"), frappe.PermissionError)

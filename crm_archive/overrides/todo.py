@@ -23,9 +23,9 @@ def validate(doc, method=None):
 		for field in ("reference_type", "reference_name", "allocated_to", "crm_reminder"):
 			if (before.get(field) or "") != (doc.get(field) or ""):
 				frappe.throw(
-					_("Only whoever made this assignment or a CRM Archive Manager can change its {0}.").format(
-						_(doc.meta.get_label(field))
-					),
+					_(
+						"Only whoever made this assignment or a CRM Archive Manager can change its {0}."
+					).format(_(doc.meta.get_label(field))),
 					frappe.PermissionError,
 				)
 	if doc.reference_type == "Customer Archive" and doc.reference_name:

@@ -121,4 +121,6 @@ def check(expression: str, names: set[str]) -> None:
 				if powers > MAX_POWERS:
 					raise ConditionTooComplex(f"more than {MAX_POWERS} powers")
 				if not _numeric_literal(node.right) or abs(_literal_value(node.right)) > MAX_EXPONENT:
-					raise ConditionTooComplex(f"a power's exponent must be a number between -{MAX_EXPONENT} and {MAX_EXPONENT}")
+					raise ConditionTooComplex(
+						f"a power's exponent must be a number between -{MAX_EXPONENT} and {MAX_EXPONENT}"
+					)

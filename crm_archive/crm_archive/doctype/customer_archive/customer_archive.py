@@ -16,6 +16,17 @@ class CustomerArchive(Document):
 	# begin: auto-generated types
 	# end: auto-generated types
 
+	def as_dict(self, *args, **kwargs):
+		"""Frappe serialises a document for a response with as_dict(no_nulls=True) (json_handler), also
+		where it skips its field-level pass (run_doc_method, REST insert/update): never send levels the
+		user may not read."""
+		values = super().as_dict(*args, **kwargs)
+		if kwargs.get("no_nulls"):
+			from crm_archive.permissions import strip_unreadable
+
+			strip_unreadable(values)
+		return values
+
 	def onload(self):
 		self.age = rules.age_on(
 			getdate(self.date_of_birth) if self.date_of_birth else None, getdate(nowdate())
@@ -116,7 +127,9 @@ class CustomerArchive(Document):
 		before = self.get_doc_before_save()
 		if (not before or before.customer != self.customer) and not may_link_customer(self.customer):
 			frappe.throw(
-				_("You may link only a Customer you created or manage: {0}.").format(frappe.bold(self.customer)),
+				_("You may link only a Customer you created or manage: {0}.").format(
+					frappe.bold(self.customer)
+				),
 				frappe.PermissionError,
 				title=_("Customer Not Permitted"),
 			)
