@@ -17,7 +17,7 @@ def make_demo(context, archives, seed):
 	"""Deterministic demo data through ERPNext's own APIs."""
 	import frappe
 
-	from crm_archive.demo import make_demo as _make_demo
+	from crm_archive.devtools.demo import make_demo as _make_demo
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -42,7 +42,7 @@ def adopt_customers(context):
 	"""Create an archive for every Customer that has none (idempotent)."""
 	import frappe
 
-	from crm_archive.adoption import archive_from_customer, customers_without_archive
+	from crm_archive.archive.adoption import archive_from_customer, customers_without_archive
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -73,7 +73,7 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 
 	import frappe
 
-	from crm_archive import benchmark
+	from crm_archive.devtools import benchmark
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -127,7 +127,7 @@ def benchmark_reports(context, customers, invoices, timeout, keep, narrow):
 
 	import frappe
 
-	from crm_archive import benchmark
+	from crm_archive.devtools import benchmark
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -157,7 +157,7 @@ def load_test(context, url, users, seconds, managers, restart):
 
 	import frappe
 
-	from crm_archive import reliability
+	from crm_archive.devtools import reliability
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -176,7 +176,7 @@ def concurrency_check(context, operations):
 
 	import frappe
 
-	from crm_archive import reliability
+	from crm_archive.devtools import reliability
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -201,7 +201,7 @@ def fault_check(context, customers, invoices, merge_trials, merge_interactions, 
 
 	import frappe
 
-	from crm_archive import reliability
+	from crm_archive.devtools import reliability
 
 	frappe.init(site=get_site(context))
 	frappe.connect()

@@ -8,6 +8,7 @@ app_icon = "octicon octicon-organization"
 app_color = "blue"
 
 # "org/repo" form: frappe resolves a bare "erpnext" by asking GitHub, which fails offline.
+# MariaDB only: the app uses GET_LOCK, UPDATE … JOIN and SET STATEMENT (see README).
 required_apps = ["frappe/erpnext"]
 
 export_python_type_annotations = True
@@ -29,12 +30,17 @@ doctype_js = {
 	"Lead": "public/js/lead.js",
 }
 
-# Hooks on other apps' doctypes (see overrides/)
-# ----------------------------------------------
+# Document Events (handlers on other apps' doctypes live in overrides/)
+# ---------------------------------------------------------------------
 _access = "crm_archive.access."
 doc_events = {
 	"Customer": {
 		"after_insert": "crm_archive.overrides.customer.after_insert",
+	},
+	"Sales Invoice": {
+		"before_submit": "crm_archive.overrides.sales_invoice.before_submit",
+		"on_submit": "crm_archive.overrides.sales_invoice.on_submit",
+		"on_cancel": "crm_archive.overrides.sales_invoice.on_cancel",
 	},
 	# who may read which archive (crm_archive/access.py keeps the access table current)
 	"Customer Archive": {
@@ -67,27 +73,19 @@ doc_events = {
 	},
 }
 
-# Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).
-
-doc_events["Sales Invoice"] = {
-	"before_submit": "crm_archive.overrides.sales_invoice.before_submit",
-	"on_submit": "crm_archive.overrides.sales_invoice.on_submit",
-	"on_cancel": "crm_archive.overrides.sales_invoice.on_cancel",
-}
+# The audit log outlives a deleted archive (it is append-only and must not block deletion).
+ignore_links_on_delete = ["Customer Archive Log"]
 
 # Scheduled Tasks
 # ---------------
 scheduler_events = {
 	"daily_long": [
 		"crm_archive.tiering.store.scheduled_retier",
-		"crm_archive.tiering.store.daily_lifecycle",
-		"crm_archive.reminders.daily",
+		"crm_archive.lifecycle.store.daily",
+		"crm_archive.reminders.store.daily",
 		"crm_archive.access.daily_check",
 	],
 }
-
-# The audit log outlives a deleted archive (it is append-only and must not block deletion).
-ignore_links_on_delete = ["Customer Archive Log"]
 
 # Permissions (crm_archive/permissions.py: one condition for lists and single documents)
 # -------------------------------------------------------------------------------------
@@ -107,6 +105,8 @@ has_permission = {
 	"Customer Archive Social Account": "crm_archive.permissions.has_social_account_permission",
 }
 
+# Overriding Methods (Frappe 15 paths that skip permissions for this app's doctypes; see overrides/client.py)
+# ------------------------------------------------------------------------------------------------------
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_archive.overrides.client.get_count",
 	"frappe.desk.search.get_link_title": "crm_archive.overrides.client.get_link_title",
@@ -121,3 +121,5 @@ override_whitelisted_methods = {
 	"frappe.core.doctype.data_export.exporter.export_data": "crm_archive.overrides.client.export_data",
 	"erpnext.crm.utils.get_open_activities": "crm_archive.overrides.client.get_open_activities",
 }
+
+# Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).

@@ -75,7 +75,7 @@ def after_install():
 
 
 def after_migrate():
-	from crm_archive.lifecycle import install_workflow
+	from crm_archive.lifecycle.store import install_workflow
 	from crm_archive.tiering.store import ensure_index
 
 	make_roles()
@@ -94,7 +94,7 @@ def after_migrate():
 
 def tag_reminders():
 	"""Reminders made before the crm_reminder field carried their kind only in the description."""
-	from crm_archive.reminders import tag_of
+	from crm_archive.reminders.store import tag_of
 
 	for todo in frappe.get_all(
 		"ToDo",

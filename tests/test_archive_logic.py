@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from crm_archive.logic import archive as a
+from crm_archive.archive import rules as a
 
 
 @pytest.mark.parametrize(

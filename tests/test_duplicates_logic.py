@@ -3,7 +3,7 @@
 import random
 from itertools import combinations
 
-from crm_archive.logic.duplicates import (
+from crm_archive.duplicates.matching import (
 	find_pairs,
 	name_key,
 	normalize_company,

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from crm_archive.logic import lifecycle as L
+from crm_archive.lifecycle import states as L
 
 
 def test_manual_transitions_cover_the_funnel_and_win_back():

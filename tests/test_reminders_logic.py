@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from crm_archive.logic.reminders import due_reasons, next_birthday
+from crm_archive.reminders.due import due_reasons, next_birthday
 
 TODAY = date(2026, 11, 24)
 

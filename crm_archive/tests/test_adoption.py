@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive.adoption import (
+from crm_archive.archive.adoption import (
 	create_archives_for_customers,
 	customers_without_archive,
 	make_archive_from_lead,

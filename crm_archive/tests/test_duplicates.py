@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive.duplicates import merge_archives
+from crm_archive.duplicates.store import merge_archives
 from crm_archive.tests.utils import make_archive, make_customer, make_sales_invoice
 
 

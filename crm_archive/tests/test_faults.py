@@ -6,7 +6,7 @@ with SIGKILL at moments spread over its run leaves each pair wholly before or wh
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive import reliability
+from crm_archive.devtools import reliability
 
 
 class TestMergeKilled(FrappeTestCase):

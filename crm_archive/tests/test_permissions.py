@@ -7,7 +7,7 @@ from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionErr
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 
-from crm_archive.lifecycle import mark_inactive_churned
+from crm_archive.lifecycle.store import mark_inactive_churned
 from crm_archive.tests.rest import Session
 from crm_archive.tests.utils import make_customer, make_sales_invoice
 

@@ -2,7 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.reminders import open_reminders, run_daily
+from crm_archive.reminders.store import open_reminders, run_daily
 from crm_archive.tests.utils import make_archive
 
 

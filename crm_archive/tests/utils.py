@@ -5,7 +5,7 @@ import sys
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.setup_site import complete_setup_wizard, ensure_fiscal_years, ensure_service_item
+from crm_archive.devtools.setup_site import complete_setup_wizard, ensure_fiscal_years, ensure_service_item
 
 
 def before_tests():
@@ -45,7 +45,7 @@ def testing_this_app(argv: list[str]) -> bool:
 
 
 def test_company() -> str:
-	from crm_archive.setup_site import default_company
+	from crm_archive.devtools.setup_site import default_company
 
 	return TEST_COMPANY if frappe.db.exists("Company", TEST_COMPANY) else default_company()
 
@@ -83,7 +83,7 @@ def make_sales_invoice(
 	customer: str, amount: float, posting_date=None, submit=True, is_return=False, return_against=None
 ):
 	"""A real ERPNext Sales Invoice for the service item (negative qty for a return)."""
-	from crm_archive.setup_site import SERVICE_ITEM
+	from crm_archive.devtools.setup_site import SERVICE_ITEM
 
 	company = test_company()
 	si = frappe.get_doc(

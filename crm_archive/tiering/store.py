@@ -499,7 +499,7 @@ def enqueue_retier_all(trigger: str = "Scheduled") -> None:
 
 def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str, str] | None = None):
 	"""Incremental re-tier of a few customers (after an invoice); waits for a running full re-tier."""
-	from crm_archive.lifecycle import after_invoice
+	from crm_archive.lifecycle.store import after_invoice
 
 	locked = _get_lock(timeout=600)
 	try:
@@ -515,13 +515,6 @@ def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str
 def scheduled_retier():
 	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit)."""
 	enqueue_retier_all("Scheduled")
-
-
-def daily_lifecycle():
-	"""Daily scheduler event: Existing archives without a purchase for churn-after days → Churned."""
-	from crm_archive.lifecycle import mark_inactive_churned
-
-	mark_inactive_churned()
 
 
 def _get_lock(timeout: int) -> bool:

@@ -36,7 +36,7 @@ frappe.ui.form.on("Customer Archive", {
 						{ fieldname: "survivor", label: __("Into"), fieldtype: "Link", options: "Customer Archive", reqd: 1 },
 						({ survivor }) =>
 							frappe
-								.call("crm_archive.duplicates.merge_archives", { duplicate: frm.doc.name, survivor })
+								.call("crm_archive.duplicates.store.merge_archives", { duplicate: frm.doc.name, survivor })
 								.then(({ message }) => frappe.set_route("Form", "Customer Archive", message)),
 						__("Merge Archives"),
 						__("Merge")

@@ -6,9 +6,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, nowdate
 
-from crm_archive.duplicates import check_on_save as check_duplicates_on_save
-from crm_archive.lifecycle import log_lifecycle_change
-from crm_archive.logic import archive as rules
+from crm_archive.archive import rules
+from crm_archive.duplicates.store import check_on_save as check_duplicates_on_save
+from crm_archive.lifecycle.store import log_lifecycle_change
 from crm_archive.utils import phone_region
 
 
@@ -56,7 +56,7 @@ class CustomerArchive(Document):
 		log_lifecycle_change(self)
 		self.retier_if_needed()
 		if not self.flags.in_insert and not self.flags.lifecycle_trigger:
-			from crm_archive.reminders import close_reminders
+			from crm_archive.reminders.store import close_reminders
 
 			close_reminders(self.name, ("review",))
 

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, get_datetime, now_datetime
 
-from crm_archive.logic import archive as rules
+from crm_archive.archive import rules
 from crm_archive.utils import get_settings
 
 
@@ -24,7 +24,7 @@ class CustomerInteraction(Document):
 			frappe.throw(_("Summary is required."), title=_("Missing Value"))
 
 	def after_insert(self):
-		from crm_archive.reminders import close_reminders
+		from crm_archive.reminders.store import close_reminders
 
 		reasons = (
 			("follow_up", "cadence", "birthday")

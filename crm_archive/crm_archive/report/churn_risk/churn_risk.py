@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt
 
-from crm_archive.report_utils import (
+from crm_archive.analysis.report_utils import (
 	archive_column,
 	as_of,
 	manager_column,

@@ -6,7 +6,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.customer_transaction_history.customer_transaction_history import execute
-from crm_archive.setup_site import SERVICE_ITEM
+from crm_archive.devtools.setup_site import SERVICE_ITEM
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 
 OWNER_REP = "crm.cth.owner@example.com"

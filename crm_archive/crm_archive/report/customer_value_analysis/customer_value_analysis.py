@@ -8,8 +8,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt
 
-from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
-from crm_archive.report_utils import (
+from crm_archive.analysis.report_utils import (
 	archive_column,
 	as_of,
 	manager_column,
@@ -19,6 +18,7 @@ from crm_archive.report_utils import (
 	positive_int,
 	tier_column,
 )
+from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
 
 
 def execute(filters=None):

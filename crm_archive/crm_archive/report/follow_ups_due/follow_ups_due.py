@@ -7,7 +7,13 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from crm_archive.report_utils import archive_column, as_of, manager_column, permitted_archives, tier_column
+from crm_archive.analysis.report_utils import (
+	archive_column,
+	as_of,
+	manager_column,
+	permitted_archives,
+	tier_column,
+)
 
 
 def execute(filters=None):

@@ -18,7 +18,7 @@ frappe.query_reports["Possible Duplicates"] = {
 				],
 				primary_action_label: __("Merge"),
 				primary_action(values) {
-					frappe.call("crm_archive.duplicates.merge_archives", values).then(() => {
+					frappe.call("crm_archive.duplicates.store.merge_archives", values).then(() => {
 						d.hide();
 						report.refresh();
 					});

@@ -7,8 +7,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
-from crm_archive.logic.duplicates import find_pairs
-from crm_archive.report_utils import permitted_archives
+from crm_archive.analysis.report_utils import permitted_archives
+from crm_archive.duplicates.matching import find_pairs
 from crm_archive.utils import get_settings, phone_region
 
 FIELDS = [

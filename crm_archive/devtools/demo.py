@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.setup_site import (
+from crm_archive.devtools.setup_site import (
 	SERVICE_ITEM,
 	complete_setup_wizard,
 	default_company,

@@ -296,7 +296,7 @@ def loyalty_style(sample: list[tuple[str, str]], as_of) -> float:
 def submit_cost(company: str, n: int = 12) -> dict:
 	"""Real Sales Invoice submits with crm_archive's hooks on and off (alternating), plus the background
 	incremental re-tier job's own time."""
-	from crm_archive.setup_site import ensure_service_item
+	from crm_archive.devtools.setup_site import ensure_service_item
 	from crm_archive.tiering.store import retier_customer_job
 
 	item = ensure_service_item()
@@ -344,7 +344,7 @@ def submit_cost(company: str, n: int = 12) -> dict:
 def run(
 	customers: int, invoices: int, sample: int = 200, keep: bool = False, skip_submit: bool = False
 ) -> dict:
-	from crm_archive.setup_site import default_company
+	from crm_archive.devtools.setup_site import default_company
 	from crm_archive.tiering import store
 
 	company = default_company()
@@ -449,7 +449,7 @@ def run_reports(
 	customers: int, invoices: int, timeout: int = 600, keep: bool = False, wide: bool = True
 ) -> dict:
 	"""Customer Value Analysis vs the covering-index aggregate and ERPNext's own customer reports."""
-	from crm_archive.setup_site import default_company
+	from crm_archive.devtools.setup_site import default_company
 	from crm_archive.tiering import store
 
 	company = default_company()

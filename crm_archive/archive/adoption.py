@@ -79,7 +79,7 @@ def adopt_existing_customers() -> dict:
 	if pending <= INLINE_LIMIT:
 		return {"created": create_archives_for_customers(), "queued": False}
 	frappe.enqueue(
-		"crm_archive.adoption.create_archives_for_customers",
+		"crm_archive.archive.adoption.create_archives_for_customers",
 		queue="long",
 		timeout=3600,
 		job_id="crm_archive:adopt_customers",

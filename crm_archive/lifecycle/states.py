@@ -1,6 +1,6 @@
 """Lifecycle rules (潜在 Potential → 意向 Intentional → 现有 Existing → 流失 Churned, and back). Pure.
 
-Manual moves are Workflow actions gated by role (crm_archive/lifecycle.py installs the Workflow);
+Manual moves are Workflow actions gated by role (crm_archive/lifecycle/store.py installs the Workflow);
 automatic moves go through the same transitions:
 - a submitted purchase while Potential or Intentional → Existing (first invoice);
 - a new purchase while Churned → Existing (win-back);

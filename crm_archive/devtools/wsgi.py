@@ -1,6 +1,6 @@
 """Frappe's WSGI app plus static /assets and /files, for serving the desk with gunicorn and no nginx.
 
-`scripts/run` starts `gunicorn -b 127.0.0.1:8000 crm_archive.wsgi:application` from the bench's sites
+`scripts/run` starts `gunicorn -b 127.0.0.1:8000 crm_archive.devtools.wsgi:application` from the bench's sites
 folder (frappe.app:application alone serves no static files; `bench serve` binds 0.0.0.0). A request whose
 host is not a site folder (http://127.0.0.1:8000) goes to FRAPPE_SITE or the bench's current site.
 """

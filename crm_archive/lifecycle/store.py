@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import add_days, cint, getdate, nowdate
 
-from crm_archive.logic import lifecycle as L
+from crm_archive.lifecycle import states as L
 from crm_archive.utils import get_settings
 
 WORKFLOW = "Customer Archive Lifecycle"
@@ -147,3 +147,8 @@ def log_lifecycle_change(doc):
 			"user": doc.flags.lifecycle_user or frappe.session.user,
 		}
 	).insert(ignore_permissions=True)
+
+
+def daily():
+	"""Daily scheduler event: Existing archives without a purchase for churn-after days → Churned."""
+	mark_inactive_churned()

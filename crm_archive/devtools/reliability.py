@@ -358,7 +358,7 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 
 	from frappe.utils import now_datetime
 
-	from crm_archive.setup_site import default_company, ensure_service_item
+	from crm_archive.devtools.setup_site import default_company, ensure_service_item
 	from crm_archive.tiering.store import load_rule_set
 
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
@@ -500,8 +500,8 @@ def fault_check(customers: int = 20000, invoices: int = 100000) -> dict:
 
 	from frappe.utils import getdate, now_datetime
 
-	from crm_archive import benchmark
-	from crm_archive.setup_site import default_company
+	from crm_archive.devtools import benchmark
+	from crm_archive.devtools.setup_site import default_company
 	from crm_archive.tiering.store import load_rule_set, retier_all
 
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
@@ -551,7 +551,7 @@ def _merge_process(site: str, sites_path: str, duplicate: str, survivor: str):
 	code = (
 		"import sys, time, frappe\n"
 		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect(); frappe.set_user('Administrator')\n"
-		"from crm_archive.duplicates import merge_archives\n"
+		"from crm_archive.duplicates.store import merge_archives\n"
 		"frappe.get_meta('Customer Archive'); frappe.get_meta('Customer Interaction')\n"
 		"print('START', flush=True); t = time.perf_counter()\n"
 		f"merge_archives({duplicate!r}, {survivor!r}); frappe.db.commit()\n"
@@ -714,7 +714,7 @@ def merge_fault_check(trials: int = 8, interactions: int = 20000) -> dict:
 		proc.wait()
 		state = _merge_state(duplicate, survivor, start)
 		if state == "before":  # the next try completes it
-			from crm_archive.duplicates import merge_archives
+			from crm_archive.duplicates.store import merge_archives
 
 			frappe.set_user("Administrator")
 			merge_archives(duplicate, survivor)

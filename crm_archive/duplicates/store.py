@@ -6,7 +6,7 @@ from frappe.model.rename_doc import rename_doc
 from frappe.utils import cint, get_link_to_form
 from pypika.functions import Lower
 
-from crm_archive.logic import duplicates as D
+from crm_archive.duplicates import matching as D
 from crm_archive.utils import get_settings, phone_region
 
 FIELDS = ["name", "full_name", "mobile_no", "email_id", "id_number_hash", "company_name", "city", "customer"]

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, getdate, nowdate
 
-from crm_archive.logic.reminders import due_reasons
+from crm_archive.reminders.due import due_reasons
 from crm_archive.utils import get_settings
 
 TAG = "[crm_archive:{}]"

@@ -17,7 +17,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from crm_archive.logic.archive import InvalidPhone, normalize_email, normalize_phone
+from crm_archive.archive.rules import InvalidPhone, normalize_email, normalize_phone
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _COMPANY_SUFFIXES = re.compile(

@@ -1,0 +1,96 @@
+"""The house's rules, checked on the source (pure: reads files, imports nothing of the app):
+one folder per domain with a pure core, tooling apart in devtools/, no import circles."""
+
+import ast
+import pathlib
+
+APP = pathlib.Path(__file__).resolve().parent.parent / "crm_archive"
+DOMAINS = ("archive", "tiering", "lifecycle", "reminders", "duplicates", "analysis")
+# the pure cores: unit-tested without a site, never importing frappe nor the Frappe side of any domain
+PURE = {
+	"crm_archive.archive.rules",
+	"crm_archive.duplicates.matching",
+	"crm_archive.lifecycle.states",
+	"crm_archive.reminders.due",
+	"crm_archive.tiering.rules",
+	"crm_archive.tiering.metrics",
+	"crm_archive.tiering.bounds",
+	"crm_archive.analysis.value",
+}
+
+
+def module_name(path: pathlib.Path) -> str:
+	parts = path.relative_to(APP.parent).with_suffix("").parts
+	return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, pathlib.Path]:
+	return {module_name(p): p for p in APP.rglob("*.py")}
+
+
+def imports(path: pathlib.Path) -> set[str]:
+	"""Every module this file imports, at module level or inside functions."""
+	out = set()
+	for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+		if isinstance(node, ast.Import):
+			out.update(a.name for a in node.names)
+		elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+			out.add(node.module)
+			out.update(f"{node.module}.{a.name}" for a in node.names)
+	return out
+
+
+def app_graph() -> dict[str, set[str]]:
+	known = modules()
+	return {name: {i for i in imports(path) if i in known and i != name} for name, path in known.items()}
+
+
+def test_pure_cores_import_no_frappe_and_no_frappe_side():
+	known = modules()
+	for name in PURE:
+		assert name in known, f"{name} is missing"
+		found = imports(known[name])
+		assert not {i for i in found if i.split(".")[0] == "frappe"}, f"{name} imports frappe"
+		app = {i for i in found if i.startswith("crm_archive.") and i in known}
+		assert app <= PURE, f"{name} imports the Frappe side: {sorted(app - PURE)}"
+
+
+def test_no_domain_imports_devtools():
+	for name, deps in app_graph().items():
+		if name.startswith(("crm_archive.devtools", "crm_archive.tests", "crm_archive.commands")):
+			continue
+		if ".test_" in name or name.rsplit(".", 1)[-1].startswith("test_"):
+			continue
+		assert not {d for d in deps if d.startswith("crm_archive.devtools")}, f"{name} imports devtools"
+
+
+def test_import_graph_has_no_cycles():
+	graph = app_graph()
+	state: dict[str, int] = {}
+	cycles = []
+
+	def visit(node, stack):
+		state[node] = 1
+		for dep in graph.get(node, ()):
+			if state.get(dep) == 1:
+				cycles.append([*stack[stack.index(dep) :], dep] if dep in stack else [node, dep])
+			elif not state.get(dep):
+				visit(dep, [*stack, dep])
+		state[node] = 2
+
+	for node in graph:
+		if not state.get(node):
+			visit(node, [node])
+	# a package importing its own modules (crm_archive/__init__ installing the query guard) is no circle
+	cycles = [c for c in cycles if not (len(c) == 3 and c[0] == c[-1] and c[1].startswith(c[0] + "."))]
+	assert not cycles, f"import circles: {cycles[:5]}"
+
+
+def test_one_folder_per_domain_and_no_second_convention():
+	for domain in DOMAINS:
+		assert (APP / domain / "__init__.py").exists(), domain
+		assert not (APP / f"{domain}.py").exists(), f"crm_archive/{domain}.py beside crm_archive/{domain}/"
+	assert not (APP / "logic").exists()
+	for path in APP.rglob("*.py"):
+		assert "crm_archive.logic" not in path.read_text(encoding="utf-8"), path
+	assert not (APP.parent / "if").exists()
