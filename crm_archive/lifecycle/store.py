@@ -105,10 +105,35 @@ def after_invoice(customers: list[str], trigger: str = "Invoice Submit") -> int:
 	)
 	moved = 0
 	for row in rows:
+		if row.lifecycle_state == L.CHURNED and not bought_since_churn(row.name, row.customer):
+			continue  # a credit note, or an invoice dated before the churn, wins nobody back
 		target = L.after_purchase(row.lifecycle_state, bool(row.customer))
 		if target and L.allowed(row.lifecycle_state, target):
 			moved += move(row.name, target, trigger)
 	return moved
+
+
+def bought_since_churn(archive: str, customer: str) -> bool:
+	"""A win-back is a new purchase: a submitted, non-return Sales Invoice dated on or after the day the
+	archive last became Churned."""
+	churned_on = frappe.db.get_value(
+		"Customer Archive Log",
+		{"customer_archive": archive, "event_type": "Lifecycle Change", "to_value": L.CHURNED},
+		"max(`timestamp`)",
+	)
+	if not churned_on:
+		return True
+	return bool(
+		frappe.db.exists(
+			"Sales Invoice",
+			{
+				"customer": customer,
+				"docstatus": 1,
+				"is_return": 0,
+				"posting_date": (">=", getdate(churned_on)),
+			},
+		)
+	)
 
 
 def mark_inactive_churned(as_of=None) -> int:
