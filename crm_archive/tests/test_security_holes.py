@@ -9,6 +9,7 @@ from frappe.tests.utils import FrappeTestCase
 from crm_archive import access
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
+from crm_archive.tests.test_permissions import text as body
 from crm_archive.tests.utils import make_customer
 
 USERS = {
@@ -27,13 +28,6 @@ B_WECHAT = "wx_secq_b"
 B_NOTE = "secq-confidential-b"
 A_MOBILE = "+8613987650041"
 A_NOTE = "secq-confidential-a"
-
-
-def body(response) -> str:
-	try:
-		return json.dumps(response.json, ensure_ascii=False)
-	except Exception:
-		return response.get_data(as_text=True)
 
 
 class TestSecurityHoles(FrappeTestCase):
