@@ -80,8 +80,8 @@ ignore_links_on_delete = ["Customer Archive Log"]
 # ---------------
 scheduler_events = {
 	"daily_long": [
+		# one job, in order: the full re-tier refreshes purchase dates, then every automatic lifecycle move
 		"crm_archive.tiering.store.scheduled_retier",
-		"crm_archive.lifecycle.store.daily",
 		"crm_archive.reminders.store.daily",
 		"crm_archive.access.daily_check",
 	],

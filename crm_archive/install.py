@@ -94,7 +94,7 @@ def after_migrate():
 
 def tag_reminders():
 	"""Reminders made before the crm_reminder field carried their kind only in the description."""
-	from crm_archive.reminders.store import tag_of
+	from crm_archive.reminders.store import TAG, tag_of
 
 	for todo in frappe.get_all(
 		"ToDo",
@@ -102,8 +102,12 @@ def tag_reminders():
 		fields=["name", "description", "crm_reminder"],
 	):
 		kind = tag_of(todo.description)
-		if kind and todo.crm_reminder != kind:
-			frappe.db.set_value("ToDo", todo.name, "crm_reminder", kind, update_modified=False)
+		if kind:
+			# the kind moves to its field; the description keeps only the words a person reads
+			text = todo.description[len(TAG.format(kind)) :].strip()
+			frappe.db.set_value(
+				"ToDo", todo.name, {"crm_reminder": kind, "description": text}, update_modified=False
+			)
 
 
 def before_uninstall():

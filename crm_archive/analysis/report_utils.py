@@ -70,8 +70,9 @@ def positive_int(filters, key: str, default: int) -> int:
 def metrics_for(customers: list[str], date, window_days: int, company: str | None = None) -> dict:
 	"""Metrics of these customers from one aggregate: for a few, an IN list; for many (a manager's view
 	of a large site), the whole aggregate read from the covering index, kept for these customers."""
-	from crm_archive.tiering.store import fetch_metrics_packed
+	from crm_archive.tiering.store import fetch_metrics_packed, refuse_mixed_currencies
 
+	refuse_mixed_currencies(company, _("This report"))
 	if not customers:
 		return {}
 	wanted = set(customers)
@@ -92,6 +93,23 @@ def archive_column(width: int = 120) -> dict:
 		"options": "Customer Archive",
 		"width": width,
 	}
+
+
+def add_manager_names(rows: list[dict]):
+	"""The account manager's full name under the key Frappe's User link formatter reads
+	(`<fieldname>_full_name`); never `full_name`, which that formatter takes for any User link's name."""
+	users = {r["account_manager"] for r in rows if r.get("account_manager")}
+	names = (
+		dict(
+			frappe.get_all(
+				"User", filters={"name": ("in", list(users))}, fields=["name", "full_name"], as_list=True
+			)
+		)
+		if users
+		else {}
+	)
+	for r in rows:
+		r["account_manager_full_name"] = names.get(r.get("account_manager"))
 
 
 def manager_column(width: int = 140) -> dict:

@@ -53,6 +53,7 @@ def archive_from_customer(row: dict) -> "frappe.model.document.Document":
 		}
 	)
 	doc.flags.ignore_mandatory = True
+	doc.flags.crm_system_save = True
 	return doc
 
 

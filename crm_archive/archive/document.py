@@ -16,16 +16,83 @@ def validate_full_name(doc):
 		frappe.throw(_("Customer Name is required."), title=_("Missing Value"))
 
 
+def label(doc, fieldname: str) -> str:
+	return _(doc.meta.get_label(fieldname))
+
+
 def validate_date_of_birth(doc):
-	if doc.date_of_birth and getdate(doc.date_of_birth) > getdate(nowdate()):
+	if not doc.date_of_birth:
+		return
+	problem = rules.birth_date_problem(getdate(doc.date_of_birth), getdate(nowdate()))
+	if problem:
+		message = {
+			"future": _("{0}: {1} is in the future."),
+			"too_early": _("{0}: {1} is more than 130 years ago."),
+		}[problem]
 		frappe.throw(
-			_("Date of Birth {0} is in the future.").format(frappe.format(doc.date_of_birth, "Date")),
+			message.format(label(doc, "date_of_birth"), frappe.format(doc.date_of_birth, "Date")),
 			title=_("Invalid Date of Birth"),
 		)
 
 
+def validate_first_contact_date(doc):
+	if not doc.first_contact_date:
+		return
+	problem = rules.contact_date_problem(getdate(doc.first_contact_date), getdate(nowdate()))
+	if problem:
+		message = {
+			"future": _("{0}: {1} is in the future."),
+			"too_early": _("{0}: {1} is before 1900."),
+		}[problem]
+		frappe.throw(
+			message.format(label(doc, "first_contact_date"), frappe.format(doc.first_contact_date, "Date")),
+			title=_("Invalid Date"),
+		)
+
+
+def validate_id_number(doc):
+	"""A mainland resident ID: 18 characters, a GB 11643 check digit, and a birth date that agrees
+	with Date of Birth (filled from it when empty). Other kinds of ID are kept as typed."""
+	value = (doc.id_number or "").strip()
+	if not value or set(value) == {"*"}:  # empty, or the mask of an unchanged Password field
+		return
+	doc.id_number = "".join(value.split()).upper()
+	kind = doc.id_type or rules.RESIDENT_ID
+	doc.id_type = kind
+	if kind != rules.RESIDENT_ID:
+		return
+	dob = getdate(doc.date_of_birth) if doc.date_of_birth else None
+	problem = rules.resident_id_problem(doc.id_number, dob)
+	if problem == "dob":
+		frappe.throw(
+			_("{0} {1} does not agree with the birth date in the {2} ({3}).").format(
+				label(doc, "date_of_birth"),
+				frappe.format(doc.date_of_birth, "Date"),
+				label(doc, "id_number"),
+				frappe.format(rules.resident_id_birth_date(doc.id_number), "Date"),
+			),
+			title=_("Invalid ID Number"),
+		)
+	if problem:
+		reason = {
+			"length": _("a Resident Identity Card number has 18 characters"),
+			"format": _("it must be 17 digits followed by a digit or X"),
+			"birth_date": _("characters 7 to 14 are not a real birth date"),
+			"check_digit": _("the last character is not its GB 11643 check digit"),
+		}[problem]
+		frappe.throw(
+			_("{0} is not valid: {1}.").format(label(doc, "id_number"), reason),
+			title=_("Invalid ID Number"),
+		)
+	if not dob:
+		doc.date_of_birth = rules.resident_id_birth_date(doc.id_number)
+
+
 def validate_headcount(doc):
 	if doc.headcount in (None, ""):
+		# the column is NOT NULL DEFAULT 0: an emptied field is stored as 0, so say 0 (no "0 to null"
+		# change in the timeline); 0 means unknown (no size band)
+		doc.headcount = 0
 		return
 	try:
 		doc.headcount = int(doc.headcount)
@@ -57,7 +124,9 @@ def validate_mobile(doc):
 		doc.mobile_no = rules.normalize_phone(doc.mobile_no, region)
 	except rules.InvalidPhone:
 		frappe.throw(
-			_("{0} is not a valid phone number (region {1}).").format(frappe.bold(doc.mobile_no), region),
+			_("{0}: {1} is not a valid phone number (region {2}).").format(
+				label(doc, "mobile_no"), frappe.bold(doc.mobile_no), region
+			),
 			title=_("Invalid Phone Number"),
 		)
 
@@ -267,7 +336,7 @@ def hand_over_reminders(doc):
 
 def set_derived_fields(doc):
 	doc.age = rules.age_on(getdate(doc.date_of_birth) if doc.date_of_birth else None, getdate(nowdate()))
-	doc.company_size = rules.size_band(doc.headcount) if doc.headcount not in (None, "") else ""
+	doc.company_size = rules.size_band(doc.headcount) if doc.headcount else ""
 	values = doc.as_dict()
 	values["id_number"] = None  # never part of the score: it is confidential
 	doc.completeness_score = rules.completeness(values)

@@ -96,17 +96,23 @@ def normalize_email(email: str | None) -> str:
 	return (email or "").strip().lower()
 
 
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]+$")
+
+
 def normalize_phone(raw: str, region: str = "CN") -> str:
 	"""The E.164 form of a phone number (+8613812345678) or InvalidPhone.
 
-	Spaces, dashes, brackets and a leading 00 or +country code are accepted; the region applies to
-	numbers written without a country code.
+	Spaces, dashes, dots, brackets and a leading 00 or +country code are accepted; the region applies to
+	numbers written without a country code. Letters are refused: phonenumbers would read them as a
+	keypad's digits (1-800-FLOWERS) and store a number nobody typed.
 	"""
 	import phonenumbers
 
 	text = (raw or "").strip()
 	if not text:
 		raise InvalidPhone("empty")
+	if not _PHONE_CHARS.match(text):
+		raise InvalidPhone("only digits, spaces, dashes, dots, brackets and a leading + are allowed")
 	if text.startswith("00"):
 		text = "+" + text[2:]
 	try:
@@ -142,3 +148,66 @@ def summarize_interactions(rows: Iterable[Mapping]) -> tuple[datetime | None, da
 		return None, None
 	row = latest[1]
 	return row["interaction_datetime"], row.get("next_follow_up_date") or None
+
+
+# --- ID numbers ---------------------------------------------------------------------------------------
+
+RESIDENT_ID = "Resident Identity Card"  # 居民身份证 (GB 11643-1999)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def resident_id_check_digit(first17: str) -> str:
+	"""The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
+	return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def resident_id_problem(value: str, date_of_birth: date | None = None) -> str | None:
+	"""Why a mainland resident ID number is wrong, or None: 'length' (18 characters), 'format' (17
+	digits and a digit or X), 'birth_date' (characters 7-14 are no real date), 'check_digit', 'dob'
+	(it disagrees with the archive's Date of Birth)."""
+	text = "".join((value or "").split()).upper()
+	if len(text) != 18:
+		return "length"
+	if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
+		return "format"
+	try:
+		born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+	except ValueError:
+		return "birth_date"
+	if born.year < 1850:
+		return "birth_date"
+	if resident_id_check_digit(text[:17]) != text[17]:
+		return "check_digit"
+	if date_of_birth and born != date_of_birth:
+		return "dob"
+	return None
+
+
+def resident_id_birth_date(value: str) -> date:
+	text = "".join(value.split())
+	return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+
+
+# --- plausible dates ----------------------------------------------------------------------------------
+
+OLDEST_AGE_YEARS = 130
+EARLIEST_CONTACT = date(1900, 1, 1)
+
+
+def birth_date_problem(born: date, today: date) -> str | None:
+	"""'future' or 'too_early' (more than OLDEST_AGE_YEARS ago), or None."""
+	if born > today:
+		return "future"
+	if today.year - born.year > OLDEST_AGE_YEARS:
+		return "too_early"
+	return None
+
+
+def contact_date_problem(when: date, today: date) -> str | None:
+	"""A first contact is not in the future, nor before 1900."""
+	if when > today:
+		return "future"
+	if when < EARLIEST_CONTACT:
+		return "too_early"
+	return None

@@ -219,10 +219,8 @@ def make_archive(rng, i, seed, users, industries, territories, today):
 			"gender": rng.choice(["Male", "Female"]),
 			"date_of_birth": dob,
 			"occupation": rng.choice(["采购经理", "总经理", "IT Director", "Engineer", "店主", None]),
-			# a made-up 18-character resident ID (stored encrypted; demo only)
-			"id_number": f"110101{dob:%Y%m%d}{rng.randint(100, 999)}{rng.choice('0123456789X')}"
-			if rng.random() < 0.5
-			else None,
+			# a made-up resident ID with a valid GB 11643 check digit (stored encrypted; demo only)
+			"id_number": made_up_resident_id(dob, rng) if rng.random() < 0.5 else None,
 			"mobile_no": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
 			"email_id": f"{email_local}@example.com",
 			"social_accounts": [{"platform": "WeChat", "account": f"wx_{seed}_{i}"}]
@@ -311,3 +309,10 @@ def make_interactions(rng, archive, today) -> int:
 			}
 		).insert(ignore_permissions=True)
 	return count
+
+
+def made_up_resident_id(dob, rng) -> str:
+	from crm_archive.archive.rules import resident_id_check_digit
+
+	first17 = f"110101{dob:%Y%m%d}{rng.randint(100, 999)}"
+	return first17 + resident_id_check_digit(first17)

@@ -45,6 +45,10 @@ def check_on_save(doc):
 	mode = get_settings().duplicate_check or "Warn"
 	if mode == "Off" or doc.flags.ignore_duplicates:
 		return
+	if doc.flags.crm_system_save or doc.flags.lifecycle_trigger:
+		# Block is for people typing: the app's own saves (automatic moves, adoption, the archive of a
+		# new Customer) never raise, or one suspect would roll back a whole nightly run or a Customer
+		mode = "Warn"
 	record = {f: doc.get(f) for f in FIELDS}
 	suspects = D.suspects_for(
 		record, candidates(doc), phone_region(), cint(get_settings().duplicate_name_similarity) or 90
@@ -110,6 +114,14 @@ def merge_archives(duplicate: str, survivor: str) -> str:
 			keep.append(
 				"social_accounts", {"platform": row.platform, "account": row.account, "note": row.note}
 			)
+	if dup.id_number_hash and not keep.id_number_hash:
+		# a Password field is stored encrypted apart (__Auth): copy the plain value, Frappe re-encrypts it
+		from frappe.utils.password import get_decrypted_password
+
+		keep.id_number = get_decrypted_password(
+			"Customer Archive", duplicate, "id_number", raise_exception=False
+		)
+		keep.id_type = dup.id_type
 	if moved_customer:
 		keep.customer = moved_customer
 	if dup.lead and not keep.lead:

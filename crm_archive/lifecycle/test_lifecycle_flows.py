@@ -51,3 +51,78 @@ class TestWinBack(FrappeTestCase):
 				("Churned", "Existing", "Invoice Submit"),
 			],
 		)
+
+
+class TestNightlyCatchUp(FrappeTestCase):
+	"""The nightly pass converges every automatic move, set-based (a lost after-commit job is caught up)."""
+
+	def make(self, name, state="Potential"):
+		customer = make_customer(name)
+		doc = frappe.get_doc({"doctype": "Customer Archive", "full_name": name, "customer": customer})
+		doc.insert(ignore_permissions=True)
+		if state != "Potential":
+			frappe.db.set_value("Customer Archive", doc.name, "lifecycle_state", state)
+		return doc.name, customer
+
+	def test_lost_jobs_are_caught_up_and_the_pass_is_set_based(self):
+		from crm_archive.lifecycle.store import daily
+		from crm_archive.tiering.store import retier
+
+		frappe.db.set_single_value("CRM Archive Settings", "churn_after_days", 180)
+		# invoices whose after-commit jobs were lost (hooks off = nothing enqueued)
+		frappe.flags.crm_archive_hooks_off = True
+		try:
+			bought, c1 = self.make("_Catch Bought")
+			make_sales_invoice(c1, 900)
+			quiet, c2 = self.make("_Catch Quiet")
+			make_sales_invoice(c2, 900, posting_date=add_days(nowdate(), -400))
+		finally:
+			frappe.flags.crm_archive_hooks_off = False
+		retier(archives=[bought, quiet], trigger="Scheduled")  # the nightly re-tier runs first
+		frappe.db.set_value("Customer Archive", quiet, "lifecycle_state", "Existing")
+		daily()
+		self.assertEqual(self.state(bought), "Existing")
+		self.assertEqual(self.state(quiet), "Churned")
+		self.assertIn(("Potential", "Existing", "Catch-up"), self.moves(bought))
+		self.assertIn(("Existing", "Churned", "Inactivity"), self.moves(quiet))
+		# idempotent
+		daily()
+		self.assertEqual(len(self.moves(bought)), 1)
+
+	def test_statements_do_not_grow_with_the_archives_moved(self):
+		from crm_archive.lifecycle.store import daily
+
+		frappe.db.set_single_value("CRM Archive Settings", "churn_after_days", 180)
+		old = add_days(nowdate(), -400)
+
+		def statements(n, tag):
+			names = []
+			for i in range(n):
+				name, _c = self.make(f"_Set {tag} {i}")
+				names.append(name)
+			frappe.db.sql(
+				"""update `tabCustomer Archive` set lifecycle_state = 'Existing', last_purchase_date = %s,
+				invoice_count = 1 where name in %s""",
+				(old, tuple(names)),
+			)
+			count = 0
+			real_sql = frappe.db.sql
+
+			def counting(*args, **kwargs):
+				nonlocal count
+				count += 1
+				return real_sql(*args, **kwargs)
+
+			frappe.db.sql = counting
+			try:
+				daily()
+			finally:
+				frappe.db.sql = real_sql
+			self.assertEqual({self.state(n) for n in names}, {"Churned"})
+			return count
+
+		few, many = statements(3, "few"), statements(30, "many")
+		self.assertLessEqual(many, few + 2, (few, many))
+
+	moves = TestWinBack.moves
+	state = TestWinBack.state

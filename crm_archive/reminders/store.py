@@ -1,5 +1,8 @@
-"""Daily reminders as Frappe ToDos for the account manager, deduplicated per (archive, reason), and the
-stale flag. Logging an interaction or updating the archive closes the reminders it answers."""
+"""Daily reminders as Frappe ToDos for the account manager, deduplicated per (archive, reason, person),
+and the stale flag. The reminder's kind is in the ToDo's crm_reminder field (the description is for
+people and may be edited); every close goes through ToDo's own save, so its hooks (the reference's
+assignment list, the access table) run. Logging an interaction or updating the archive closes the
+reminders it answers."""
 
 import frappe
 from frappe import _
@@ -8,7 +11,7 @@ from frappe.utils import add_days, cint, getdate, nowdate
 from crm_archive.reminders.due import due_reasons
 from crm_archive.utils import get_settings
 
-TAG = "[crm_archive:{}]"
+TAG = "[crm_archive:{}]"  # how reminders made before the crm_reminder field were marked (migration only)
 MESSAGES = {
 	"follow_up": "Follow up with {0}: the planned follow-up date has come.",
 	"cadence": "No contact with {0} for longer than the {1} follow-up interval.",
@@ -26,6 +29,11 @@ def tag_of(description: str | None) -> str | None:
 
 
 def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], str]:
+	"""{(archive, kind): ToDo} of open reminders (whoever they are for)."""
+	return {(a, kind): todo for (a, kind, _user), todo in open_reminders_by_person(archives).items()}
+
+
+def open_reminders_by_person(archives: list[str] | None = None) -> dict[tuple[str, str, str], str]:
 	filters = {
 		"reference_type": "Customer Archive",
 		"status": "Open",
@@ -34,16 +42,26 @@ def open_reminders(archives: list[str] | None = None) -> dict[tuple[str, str], s
 	if archives is not None:
 		filters["reference_name"] = ("in", archives or [""])
 	out = {}
-	for todo in frappe.get_all("ToDo", filters=filters, fields=["name", "reference_name", "crm_reminder"]):
+	for todo in frappe.get_all(
+		"ToDo", filters=filters, fields=["name", "reference_name", "crm_reminder", "allocated_to"]
+	):
 		if todo.crm_reminder in MESSAGES:
-			out[(todo.reference_name, todo.crm_reminder)] = todo.name
+			out[(todo.reference_name, todo.crm_reminder, todo.allocated_to)] = todo.name
 	return out
 
 
+def close_todo(name: str):
+	"""Close through ToDo's own save: its hooks update the archive's assignment list (_assign)."""
+	todo = frappe.get_doc("ToDo", name)
+	if todo.status == "Open":
+		todo.status = "Closed"
+		todo.save(ignore_permissions=True)
+
+
 def close_reminders(archive: str, reasons: tuple[str, ...]):
-	for (_ref, reason), todo in open_reminders([archive]).items():
+	for (_ref, reason, _user), todo in open_reminders_by_person([archive]).items():
 		if reason in reasons:
-			frappe.db.set_value("ToDo", todo, "status", "Closed")
+			close_todo(todo)
 
 
 def run_daily(today=None) -> dict:
@@ -73,7 +91,7 @@ def run_daily(today=None) -> dict:
 			"creation",
 		],
 	)
-	existing = open_reminders()
+	existing = open_reminders_by_person()
 	# a birthday is greeted once: a birthday reminder from this window, even closed, is not repeated
 	window_start = add_days(today, -(cint(settings.birthday_reminder_days) + 1))
 	recent_birthdays = set(
@@ -81,7 +99,7 @@ def run_daily(today=None) -> dict:
 			"ToDo",
 			filters={
 				"reference_type": "Customer Archive",
-				"description": ("like", TAG.format("birthday") + "%"),
+				"crm_reminder": "birthday",
 				"date": (">=", window_start),
 			},
 			pluck="reference_name",
@@ -98,8 +116,9 @@ def run_daily(today=None) -> dict:
 			cint(settings.birthday_reminder_days),
 			cint(settings.update_reminder_days),
 		):
-			due_now.add((row.name, reason))
-			if (row.name, reason) in existing:
+			key = (row.name, reason, row.account_manager)
+			due_now.add(key)
+			if key in existing:
 				continue
 			if reason == "birthday" and row.name in recent_birthdays:
 				continue
@@ -112,15 +131,14 @@ def run_daily(today=None) -> dict:
 					"date": today,
 					"priority": "High" if reason == "follow_up" else "Medium",
 					"crm_reminder": reason,
-					"description": TAG.format(reason)
-					+ " "
-					+ _(MESSAGES[reason]).format(row.full_name, row.tier),
+					"description": _(MESSAGES[reason]).format(row.full_name, row.tier),
 				}
 			).insert(ignore_permissions=True)
 			stats["created"] += 1
+	# not due any more, or due for someone else now (the archive was reassigned): closed
 	for key, todo in existing.items():
 		if key not in due_now:
-			frappe.db.set_value("ToDo", todo, "status", "Closed")
+			close_todo(todo)
 			stats["closed"] += 1
 	return stats
 

@@ -446,7 +446,7 @@ def _archive(x: str, manager: str, customer: str) -> str:
 			"mobile_no": f"+86139876500{digit}2",
 			"email_id": f"leakzq.{x}.oldmail@example.com",
 			"address": f"Leakzq Old Road 1 {X}",
-			"id_number": "110101199003074578" if x == "b" else "110101199003075014",
+			"id_number": "110101199003074573" if x == "b" else "110101199003075015",
 			"confidential_notes": f"leakzq-oldconf-{x}",
 			"social_accounts": [
 				{"platform": "WeChat", "account": f"wx_leakzq_{x}", "note": f"leakzq-socialnote-{x}"}
@@ -581,7 +581,7 @@ def build_fixture() -> Fixture:
 		add(f"Leakzq Old Road 1 {x.upper()}", "address(old)", x, 1)
 		add(f"wx_leakzq_{x}", "social.account", x, 1)
 		add(f"leakzq-socialnote-{x}", "social.note", x, 1)
-		add("110101199003074578" if x == "b" else "110101199003075014", "id_number", x, 2)
+		add("110101199003074573" if x == "b" else "110101199003075015", "id_number", x, 2)
 		add(row["id_number_hash"], "id_number_hash", x, 2)
 		add(row["confidential_notes"], "confidential_notes", x, 2)
 		add(f"leakzq-oldconf-{x}", "confidential_notes(old)", x, 2)

@@ -72,7 +72,7 @@ class TestSecurityHoles(FrappeTestCase):
 				"mobile_no": mobile,
 				"email_id": email,
 				"confidential_notes": note,
-				"id_number": "110101199003074578",
+				"id_number": "110101199003074573",
 				"company_name": "Secq Co",
 				"social_accounts": [{"platform": "WeChat", "account": wechat}] if wechat else [],
 			}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,7 +62,16 @@ def empty_metrics(customer: str) -> Metrics:
 	return Metrics(customer=customer)
 
 
-def metrics_from_row(row: Mapping, as_of: date) -> Metrics:
+Rounding = Callable[[float], float]
+
+
+def average(total: float, count: int, rounding: Rounding = money) -> float:
+	"""Average order value, rounded by the site's currency rule (ERPNext's flt(value, 2) with the System
+	Settings' rounding method; the Frappe side passes it in, half-up to cents without one)."""
+	return rounding(total / count) + 0.0 if count else 0.0
+
+
+def metrics_from_row(row: Mapping, as_of: date, rounding: Rounding = money) -> Metrics:
 	"""Metrics from one SQL aggregate row (customer, window_spend, lifetime_spend, window_count,
 	lifetime_count, first_purchase, last_purchase); values may be Decimal, None, date or datetime."""
 	window_spend = money(row.get("window_spend"))
@@ -78,28 +87,29 @@ def metrics_from_row(row: Mapping, as_of: date) -> Metrics:
 		first_purchase_date=first,
 		last_purchase_date=last,
 		recency_days=(as_of - last).days if last else None,
-		average_order_value=money(Decimal(str(window_spend)) / count) if count else 0.0,
+		average_order_value=average(window_spend, count, rounding),
 		days_since_first_purchase=(as_of - first).days if first else None,
 	)
 
 
-def metrics_from_packed(customer: str, packed: str, as_of: date) -> Metrics:
-	"""Metrics from the engine's packed aggregate row: 'lifetime|window|window_count|lifetime_count|first|last'
-	(money already rounded to cents by the database, dates ISO or empty)."""
-	lifetime, window, wcount, lcount, first, last = packed.split("|")
-	count = int(wcount)
-	window_spend = float(window) + 0.0
+def metrics_from_packed(values: Sequence, as_of: date, rounding: Rounding = money) -> Metrics:
+	"""Metrics from the engine's packed aggregate row, a decoded JSON array
+	[customer, lifetime, window, window_count, lifetime_count, first, last] (money already rounded to
+	cents by the database, dates ISO strings or None)."""
+	customer, lifetime, window, wcount, lcount, first, last = values
+	count = int(wcount or 0)
+	window_spend = float(window or 0) + 0.0
 	first_d = date.fromisoformat(first) if first else None
 	last_d = date.fromisoformat(last) if last else None
 	return Metrics(
 		customer=customer,
 		window_spend=window_spend,
-		lifetime_spend=float(lifetime) + 0.0,
+		lifetime_spend=float(lifetime or 0) + 0.0,
 		invoice_count=count,
-		lifetime_invoice_count=int(lcount),
+		lifetime_invoice_count=int(lcount or 0),
 		first_purchase_date=first_d,
 		last_purchase_date=last_d,
 		recency_days=(as_of - last_d).days if last_d else None,
-		average_order_value=round(window_spend / count, 2) + 0.0 if count else 0.0,
+		average_order_value=average(window_spend, count, rounding),
 		days_since_first_purchase=(as_of - first_d).days if first_d else None,
 	)

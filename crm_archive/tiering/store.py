@@ -24,11 +24,13 @@ from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
 from crm_archive.tiering import rules as R
 from crm_archive.tiering.conditions import evaluate_condition
 from crm_archive.tiering.metrics import Metrics, empty_metrics, metrics_from_packed, metrics_from_row
+from crm_archive.utils import insert_logs
 
 INDEX_NAME = "crm_archive_customer_spend"
 INDEX_COLUMNS = ("customer", "docstatus", "posting_date", "is_return", "base_net_total", "company")
-CHUNK = 5000
-LOCK_NAME = "crm_archive:retier"
+CHUNK = 2000  # archives per locked chunk: a person's save waits at most for one chunk
+FULL_LOCK_NAME = "crm_archive:retier_all"  # only full runs exclude each other
+INCREMENTAL_WAIT_S = 30  # an incremental job waits this long for a chunk's row locks (queue timeout 300 s)
 FULL_JOB_ID = "crm_archive:retier_all"
 
 METRIC_FIELDS = (
@@ -89,6 +91,26 @@ def load_rule_set(name: str | None = None, doc=None) -> tuple[R.RuleSet, str | N
 		window_days=cint(doc.window_days) or 365,
 		grace_days=cint(doc.downgrade_grace_days),
 	), doc.company
+
+
+def mixed_currencies(company: str | None) -> list[str]:
+	"""The base currencies a sum over every company would add up: more than one means the figure is
+	meaningless (100 USD + 100 CNY), so the caller must name a company. Empty when `company` is named."""
+	if company:
+		return []
+	currencies = sorted(set(frappe.get_all("Company", pluck="default_currency")) - {None, ""})
+	return currencies if len(currencies) > 1 else []
+
+
+def refuse_mixed_currencies(company: str | None, what: str):
+	currencies = mixed_currencies(company)
+	if currencies:
+		frappe.throw(
+			_(
+				"{0} sums invoices in the company currency, and this site's companies keep different currencies ({1}): choose a Company."
+			).format(what, ", ".join(currencies)),
+			title=_("Mixed Currencies"),
+		)
 
 
 def tier_ranks() -> dict[str, int]:
@@ -167,29 +189,39 @@ def fetch_metrics_packed(
 	if customers is not None:
 		conditions.append("`customer` in %(customers)s")
 		values["customers"] = tuple(customers)
+	# Each row packed by the database into one JSON array: any character a name holds is escaped.
 	rows = frappe.db.sql(
-		f"""select concat_ws(char(31), `customer`, concat_ws('|',
+		f"""select json_array(`customer`,
 			round(sum(`base_net_total`), 2),
 			round(sum(case when `posting_date` >= %(window_start)s then `base_net_total` else 0 end), 2),
 			sum(case when `posting_date` >= %(window_start)s and `is_return` = 0 then 1 else 0 end),
 			sum(case when `is_return` = 0 then 1 else 0 end),
-			ifnull(min(case when `is_return` = 0 then `posting_date` end), ''),
-			ifnull(max(case when `is_return` = 0 then `posting_date` end), '')))
+			min(case when `is_return` = 0 then `posting_date` end),
+			max(case when `is_return` = 0 then `posting_date` end))
 		from `tabSales Invoice` where {" and ".join(conditions)} group by `customer`""",
 		values,
 	)
+	loads = json.loads
+	rounding = money_rounding()
 	out = {}
 	for (packed,) in rows:
-		customer, values_ = packed.split(chr(31))
-		out[customer] = metrics_from_packed(customer, values_, as_of)
+		values_ = loads(packed)
+		out[values_[0]] = metrics_from_packed(values_, as_of, rounding)
 	return out
+
+
+def money_rounding():
+	"""ERPNext's currency rounding: flt(value, 2) under the System Settings' rounding method."""
+	method = frappe.get_system_settings("rounding_method") or "Banker's Rounding (legacy)"
+	return lambda value: flt(value, 2, method)
 
 
 def fetch_metrics(
 	as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None
 ) -> dict[str, Metrics]:
+	rounding = money_rounding()
 	return {
-		row["customer"]: metrics_from_row(row, as_of)
+		row["customer"]: metrics_from_row(row, as_of, rounding)
 		for row in fetch_metric_rows(as_of, window_days, customers, company)
 	}
 
@@ -220,7 +252,7 @@ def fetch_archives(
 	return frappe.get_all("Customer Archive", filters=filters, fields=list(ARCHIVE_FIELDS), order_by="name")
 
 
-def fetch_archives_packed(customers=None, archives=None) -> list[tuple]:
+def fetch_archives_packed(customers=None, archives=None, for_update: bool = False) -> list[tuple]:
 	"""(name, customer, tier, tier_pending_since, tier_locked, signature) per archive; the signature packs
 	every value the engine writes, so unchanged archives are skipped by one string comparison."""
 	conditions, values = [], {}
@@ -231,20 +263,35 @@ def fetch_archives_packed(customers=None, archives=None) -> list[tuple]:
 		conditions.append("`name` in %(archives)s")
 		values["archives"] = tuple(archives) or ("",)
 	where = ("where " + " and ".join(conditions)) if conditions else ""
-	sep = chr(31)  # unit separator: cannot occur in names typed by people
+	# one JSON array per row (no separator that data can contain); the signature is rebuilt from it
 	rows = frappe.db.sql(
-		f"""select concat_ws(char(31), `name`, ifnull(`customer`, ''), ifnull(`tier`, ''),
-			ifnull(`tier_pending_since`, ''), `tier_locked`, concat_ws('|',
-			ifnull(`tier`, ''), ifnull(`qualified_tier`, ''), ifnull(`tier_pending_since`, ''), ifnull(`tier_rule`, ''),
-			round(`window_spend`, 2), round(`lifetime_spend`, 2), `invoice_count`, round(`average_order_value`, 2),
-			ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, '')))
-		from `tabCustomer Archive` {where} order by `name`""",
+		f"""select json_array(`name`, `customer`, `tier`, `tier_pending_since`, `tier_locked`,
+			`qualified_tier`, `tier_rule`, round(`window_spend`, 2), round(`lifetime_spend`, 2),
+			`invoice_count`, round(`average_order_value`, 2), `first_purchase_date`, `last_purchase_date`)
+		from `tabCustomer Archive` {where} order by `name`{" for update" if for_update else ""}""",
 		values,
 	)
+	loads = json.loads
 	out = []
 	for (packed,) in rows:
-		name, customer, tier, pending, locked, sig = packed.split(sep)
-		out.append((name, customer or None, tier or None, pending or None, locked == "1", sig))
+		name, customer, tier, pending, locked, qualified, rule, window, lifetime, count, aov, first, last = (
+			loads(packed)
+		)
+		sig = "|".join(
+			(
+				tier or "",
+				qualified or "",
+				pending or "",
+				rule or "",
+				f"{float(window or 0) + 0.0:.2f}",
+				f"{float(lifetime or 0) + 0.0:.2f}",
+				str(count or 0),
+				f"{float(aov or 0) + 0.0:.2f}",
+				first or "",
+				last or "",
+			)
+		)
+		out.append((name, customer or None, tier or None, pending or None, bool(locked), sig))
 	return out
 
 
@@ -285,24 +332,36 @@ def retier(
 	publish_progress: bool = False,
 	commit: bool = False,
 ) -> dict:
-	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent."""
+	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent.
+
+	Chunk by chunk, each chunk's archives are read under row locks (SELECT … FOR UPDATE) together with
+	their customers' metrics, evaluated and written before the locks go: a manager's tier lock or an
+	invoice committed while a long run works is seen by the chunk that writes that archive, and a
+	person's save waits at most for one chunk (never for the run)."""
 	loaded = load_rule_set()
 	if not loaded:
 		return {"evaluated": 0, "changed": 0, "skipped": "no active rule set"}
 	rule_set, company = loaded
+	if mixed_currencies(company):
+		# a company with another currency came after the rule set was saved: tier nothing on wrong sums
+		frappe.log_error(
+			title=_("Re-tier skipped: mixed currencies"),
+			message=_("Rule set {0} has no Company and the companies keep different currencies.").format(
+				rule_set.name
+			),
+		)
+		return {"evaluated": 0, "changed": 0, "skipped": "mixed currencies"}
 	as_of = getdate(as_of or nowdate())
-	rows = fetch_archives_packed(customers, archives)
-	if not rows:
-		return {"evaluated": 0, "changed": 0}
-	linked = [r[1] for r in rows if r[1]]
-	full = customers is None and archives is None
-	metrics = fetch_metrics_packed(as_of, rule_set.window_days, None if full else linked, company)
-	ranks = tier_ranks()
-
+	names = archive_names(customers, archives)
 	stats = {"evaluated": 0, "changed": 0, "tier_changes": 0}
-	total = len(rows)
+	if not names:
+		return stats
+	ranks = tier_ranks()
+	total = len(names)
 	for start in range(0, total, CHUNK):
-		chunk = rows[start : start + CHUNK]
+		chunk = fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
+		linked = [r[1] for r in chunk if r[1]]
+		metrics = fetch_metrics_packed(as_of, rule_set.window_days, linked, company)
 		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
 		current = {
 			m.customer: R.Current(
@@ -323,29 +382,53 @@ def retier(
 	return stats
 
 
-def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics) -> str:
+def archive_names(customers=None, archives=None) -> list[str]:
+	"""The archives to re-tier, in primary-key order (the order their chunks lock them in)."""
+	filters = {}
+	if customers is not None:
+		filters["customer"] = ("in", list(customers) or [""])
+	if archives is not None:
+		filters["name"] = ("in", list(archives) or [""])
+	return frappe.get_all("Customer Archive", filters=filters, pluck="name", order_by="name")
+
+
+def metric_labels() -> dict[str, str]:
+	"""The words the archive's form uses for each metric, in the site's language."""
+	meta = frappe.get_meta("Customer Archive")
+	return {
+		f: _(meta.get_label(f))
+		for f in ("window_spend", "invoice_count", "recency_days", "average_order_value")
+	}
+
+
+def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics, labels: dict[str, str]) -> str:
+	"""The tier banner's sentence: rule set and row, each threshold with the form's label for it."""
 	if decision.rule:
 		parts = []
 		rule = decision.rule
 		if rule.min_window_spend:
-			parts.append(f"window_spend {m.window_spend:,.2f} ≥ {rule.min_window_spend:,.2f}")
+			parts.append(f"{labels['window_spend']} {m.window_spend:,.2f} ≥ {rule.min_window_spend:,.2f}")
 		if rule.min_invoice_count:
-			parts.append(f"invoice_count {m.invoice_count} ≥ {rule.min_invoice_count}")
+			parts.append(f"{labels['invoice_count']} {m.invoice_count} ≥ {rule.min_invoice_count}")
 		if rule.max_recency_days:
-			parts.append(f"recency_days {m.recency_days} ≤ {rule.max_recency_days}")
+			parts.append(f"{labels['recency_days']} {m.recency_days} ≤ {rule.max_recency_days}")
 		if rule.min_average_order_value:
 			parts.append(
-				f"average_order_value {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}"
+				f"{labels['average_order_value']} {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}"
 			)
 		if rule.condition:
-			parts.append(rule.condition)
-		why = f"{rule_set.name} #{rule.row_id} → {decision.qualified_tier}: " + ("; ".join(parts) or "always")
+			parts.append(_("condition {0}").format(rule.condition))
+		why = _("{0} #{1} → {2}: {3}").format(
+			rule_set.name, rule.row_id, decision.qualified_tier, "; ".join(parts) or _("always")
+		)
 	else:
-		why = f"{rule_set.name}: no rule matched → default {decision.qualified_tier}"
+		why = _("{0}: no rule matched → default {1}").format(rule_set.name, decision.qualified_tier)
 	if decision.reason == "grace":
-		why += f" | downgrade grace since {decision.pending_since}, keeps {decision.new_tier}"
+		why += " | " + _("downgrade grace since {0}, keeps {1}").format(
+			decision.pending_since, decision.new_tier
+		)
 	elif decision.reason == "locked":
-		why += f" | tier locked at {decision.new_tier}"
+		why += " | " + _("tier locked at {0}").format(decision.new_tier)
 	return why
 
 
@@ -353,6 +436,7 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change."""
 	now = now_datetime()
 	user = frappe.session.user
+	labels = metric_labels()
 	updates, logs = [], []
 	for row, m, d in zip(chunk, m_list, decisions, strict=True):
 		rule_label = f"{rule_set.name} #{d.rule.row_id}" if d.rule else f"{rule_set.name} (default)"
@@ -369,7 +453,7 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 			"last_purchase_date": m.last_purchase_date,
 		}
 		if signature(new) != row[5]:
-			new["tier_reason"] = _explain(d, rule_set, m)
+			new["tier_reason"] = _explain(d, rule_set, m, labels)
 			updates.append((row[0], new))
 		if d.changed:
 			logs.append(
@@ -425,67 +509,32 @@ def bulk_update_archives(updates: list[tuple[str, dict]], now):
 		)
 
 
-def insert_logs(logs: list[dict], now, user: str):
-	fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"timestamp",
-		"user",
-		"customer_archive",
-		"event_type",
-		"from_value",
-		"to_value",
-		"trigger",
-		"rule_set",
-		"rule_row",
-		"metrics_snapshot",
-		"reference_doctype",
-		"reference_name",
-	]
-	values = [
-		(
-			frappe.generate_hash(length=12),
-			now,
-			now,
-			user,
-			user,
-			now,
-			user,
-			*(log.get(f) for f in fields[7:]),
-		)
-		for log in logs
-	]
-	# Plain multi-row INSERTs: frappe.db.bulk_insert builds its SQL through pypika, slower than the insert.
-	columns = ", ".join(f"`{f}`" for f in fields)
-	row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-	for start in range(0, len(values), 1000):
-		part = values[start : start + 1000]
-		frappe.db.sql(
-			f"INSERT INTO `tabCustomer Archive Log` ({columns}) VALUES " + ", ".join([row] * len(part)),
-			[v for r in part for v in r],
-		)
-
-
 # --- entry points --------------------------------------------------------------------------------------
 
 
-def retier_all(trigger: str = "Scheduled", as_of=None, publish_progress: bool = True) -> dict:
-	"""Full re-tier under a database lock, so two full runs never overlap (the job id dedups the queue)."""
-	if not _get_lock(timeout=0):
+def retier_all(
+	trigger: str = "Scheduled", as_of=None, publish_progress: bool = True, converge_lifecycle: bool = False
+) -> dict:
+	"""Full re-tier; two full runs never overlap (the job id dedups the queue, a database lock the rest).
+	Incremental jobs take no such lock: the row locks of each chunk keep them and a full run consistent."""
+	if not _get_lock(FULL_LOCK_NAME, timeout=0):
+		frappe.logger("crm_archive").info("full re-tier skipped: another full re-tier is running")
 		return {"skipped": "another full re-tier is running"}
 	try:
 		# Commit chunk by chunk in real runs; inside tests the test case's rollback must keep working.
-		return retier(
+		stats = retier(
 			trigger=trigger, as_of=as_of, publish_progress=publish_progress, commit=not frappe.flags.in_test
 		)
+		if converge_lifecycle:
+			from crm_archive.lifecycle.store import daily as lifecycle_daily
+
+			stats["lifecycle"] = lifecycle_daily(as_of)
+		return stats
 	finally:
-		_release_lock()
+		_release_lock(FULL_LOCK_NAME)
 
 
-def enqueue_retier_all(trigger: str = "Scheduled") -> None:
+def enqueue_retier_all(trigger: str = "Scheduled", converge_lifecycle: bool = False) -> None:
 	frappe.enqueue(
 		"crm_archive.tiering.store.retier_all",
 		queue="long",
@@ -493,40 +542,35 @@ def enqueue_retier_all(trigger: str = "Scheduled") -> None:
 		job_id=FULL_JOB_ID,
 		deduplicate=True,
 		trigger=trigger,
+		converge_lifecycle=converge_lifecycle,
 		enqueue_after_commit=True,
 	)
 
 
 def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str, str] | None = None):
-	"""Incremental re-tier of a few customers (after an invoice); waits for a running full re-tier."""
+	"""Incremental re-tier of a few customers (after an invoice). It waits for a running full re-tier's
+	chunk (row locks, at most INCREMENTAL_WAIT_S), never for the whole run."""
 	from crm_archive.lifecycle.store import after_invoice
 
-	locked = _get_lock(timeout=600)
-	try:
-		stats = retier(customers=customers, trigger=trigger, reference=reference)
-		if trigger == "Invoice Submit":
-			stats["lifecycle_moves"] = after_invoice(customers, trigger)
-		return stats
-	finally:
-		if locked:
-			_release_lock()
+	frappe.db.sql(f"SET SESSION innodb_lock_wait_timeout = {int(INCREMENTAL_WAIT_S)}")
+	stats = retier(customers=customers, trigger=trigger, reference=reference)
+	if trigger == "Invoice Submit":
+		stats["lifecycle_moves"] = after_invoice(customers, trigger)
+	return stats
 
 
 def scheduled_retier():
-	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit)."""
-	enqueue_retier_all("Scheduled")
+	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit), then the
+	automatic lifecycle moves converge on the fresh purchase dates (the same job, in that order)."""
+	enqueue_retier_all("Scheduled", converge_lifecycle=True)
 
 
-def _get_lock(timeout: int) -> bool:
-	if frappe.flags.in_test:
-		return True
-	return bool(frappe.db.sql("SELECT GET_LOCK(%s, %s)", (LOCK_NAME, timeout))[0][0])
+def _get_lock(name: str, timeout: int) -> bool:
+	return bool(frappe.db.sql("SELECT GET_LOCK(%s, %s)", (name, timeout))[0][0])
 
 
-def _release_lock():
-	if frappe.flags.in_test:
-		return
-	frappe.db.sql("SELECT RELEASE_LOCK(%s)", LOCK_NAME)
+def _release_lock(name: str):
+	frappe.db.sql("SELECT RELEASE_LOCK(%s)", name)
 
 
 def archive_tier(customer: str) -> str | None:

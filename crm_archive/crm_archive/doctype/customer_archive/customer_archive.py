@@ -29,7 +29,9 @@ class CustomerArchive(Document):
 
 	def validate(self):
 		archive.validate_full_name(self)
+		archive.validate_id_number(self)
 		archive.validate_date_of_birth(self)
+		archive.validate_first_contact_date(self)
 		archive.validate_headcount(self)
 		archive.validate_email(self)
 		archive.validate_mobile(self)

@@ -34,6 +34,9 @@ class TierRuleSet(Document):
 						title=_("Invalid Threshold"),
 					)
 			validate_condition(row.condition, _("Row {0}").format(row.idx))
+		from crm_archive.tiering.store import refuse_mixed_currencies
+
+		refuse_mixed_currencies(self.company, _("A rule set without a Company"))
 
 	def on_update(self):
 		if self.is_active:

@@ -8,6 +8,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from crm_archive.analysis.report_utils import (
+	add_manager_names,
 	archive_column,
 	as_of,
 	manager_column,
@@ -52,7 +53,7 @@ def execute(filters=None):
 				rows.append(
 					{
 						"customer_archive": a.name,
-						"full_name": a.full_name,
+						"customer_name": a.full_name,
 						"account_manager": a.account_manager,
 						"tier": a.tier,
 						"last_purchase_date": m.last_purchase_date,
@@ -64,6 +65,7 @@ def execute(filters=None):
 					}
 				)
 	rows.sort(key=lambda r: (-flt(r["lifetime_spend"]), r["customer_archive"]))
+	add_manager_names(rows)
 	per_tier = defaultdict(float)
 	for r in rows:
 		per_tier[r["tier"] or _("(none)")] += flt(r["lifetime_spend"])
@@ -104,7 +106,7 @@ def risk(m, threshold: int) -> tuple[float | None, list[str]]:
 def get_columns():
 	return [
 		archive_column(),
-		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
+		{"label": _("Customer Name"), "fieldname": "customer_name", "fieldtype": "Data", "width": 160},
 		manager_column(),
 		tier_column(),
 		{"label": _("Last Purchase"), "fieldname": "last_purchase_date", "fieldtype": "Date", "width": 110},

@@ -1,6 +1,7 @@
 # Copyright (c) 2026, crm_archive developers and contributors
 # For license information, please see license.txt
 
+import json
 from collections import Counter
 from datetime import date as date_type
 
@@ -9,6 +10,7 @@ from frappe import _
 from frappe.utils import add_days, flt
 
 from crm_archive.analysis.report_utils import (
+	add_manager_names,
 	archive_column,
 	as_of,
 	manager_column,
@@ -19,6 +21,7 @@ from crm_archive.analysis.report_utils import (
 	tier_column,
 )
 from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
+from crm_archive.tiering.store import refuse_mixed_currencies
 
 
 def execute(filters=None):
@@ -47,6 +50,7 @@ def get_data(filters):
 	window = positive_int(filters, "window_days", 365)
 	a_share, b_share = shares(filters)
 	company = filters.get("company")
+	refuse_mixed_currencies(company, _("This report"))
 	scope = {"customer": ("is", "set")}
 	archive_sql = permitted_archives_sql(filters, FIELDS, scope)
 	# values given (even none) so the driver turns the doubled %% back into %
@@ -65,6 +69,7 @@ def get_data(filters):
 		r["abc"] = abc[r["customer_archive"]]
 		r["segment_label"] = labels[r["segment"]]
 	rows.sort(key=lambda r: (-r["monetary"], r["customer_archive"]))
+	add_manager_names(rows)
 	return rows
 
 
@@ -78,7 +83,7 @@ def few_rows(filters, scope, date, window, company) -> list[dict]:
 		rows.append(
 			{
 				"customer_archive": a.name,
-				"full_name": a.full_name,
+				"customer_name": a.full_name,
 				"customer": a.customer,
 				"tier": a.tier,
 				"account_manager": a.account_manager,
@@ -95,7 +100,6 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	"""Many archives (a manager on a large site): the permitted archives joined in the database to the
 	aggregate over the covering index, each row packed into one string (the pure-Python driver's
 	per-column decoding would cost more than the query). Same figures as the tiering engine's metrics."""
-	sep = chr(31)
 	values = {"as_of": date, "window_start": add_days(date, -(window - 1)), "company": company}
 	company_condition = "and `company` = %(company)s" if company else ""
 	# One pass over the covering index into an in-memory temporary table. MariaDB would otherwise either
@@ -104,8 +108,7 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	packed = frappe.db.sql(
 		f"""set statement optimizer_switch = 'split_materialized=off',
 			max_heap_table_size = {TEMP_TABLE_BYTES}, tmp_table_size = {TEMP_TABLE_BYTES} for
-		select concat_ws(char(31), a.name, coalesce(a.full_name, ''), a.customer,
-			coalesce(a.tier, ''), coalesce(a.account_manager, ''), coalesce(m.last_purchase, ''),
+		select json_array(a.name, a.full_name, a.customer, a.tier, a.account_manager, m.last_purchase,
 			coalesce(m.frequency, 0), coalesce(m.monetary, 0))
 		from ({archive_sql}) a
 		left join (
@@ -123,18 +126,18 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	)
 	rows = []
 	for (line,) in packed:
-		name, full_name, customer, tier, manager, last, frequency, monetary = line.split(sep)
+		name, full_name, customer, tier, manager, last, frequency, monetary = json.loads(line)
 		last_date = date_type.fromisoformat(last) if last else None
 		rows.append(
 			{
 				"customer_archive": name,
-				"full_name": full_name,
+				"customer_name": full_name,
 				"customer": customer,
 				"tier": tier or None,
 				"account_manager": manager or None,
 				"recency_days": (date - last_date).days if last_date else None,
-				"frequency": int(frequency),
-				"monetary": float(monetary) + 0.0,
+				"frequency": int(frequency or 0),
+				"monetary": float(monetary or 0) + 0.0,
 				"last_purchase_date": last_date,
 			}
 		)
@@ -144,7 +147,7 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 def get_columns():
 	return [
 		archive_column(),
-		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
+		{"label": _("Customer Name"), "fieldname": "customer_name", "fieldtype": "Data", "width": 160},
 		tier_column(),
 		manager_column(),
 		{"label": _("Recency (days)"), "fieldname": "recency_days", "fieldtype": "Int", "width": 100},

@@ -8,6 +8,7 @@ from frappe import _
 from frappe.utils import cint, getdate
 
 from crm_archive.analysis.report_utils import (
+	add_manager_names,
 	archive_column,
 	as_of,
 	manager_column,
@@ -44,7 +45,7 @@ def execute(filters=None):
 			rows.append(
 				{
 					"customer_archive": a.name,
-					"full_name": a.full_name,
+					"customer_name": a.full_name,
 					"account_manager": a.account_manager,
 					"tier": a.tier,
 					"last_interaction_date": a.last_interaction_date,
@@ -54,6 +55,7 @@ def execute(filters=None):
 				}
 			)
 	rows.sort(key=lambda r: (r["account_manager"] or "", -r["days_overdue"], r["customer_archive"]))
+	add_manager_names(rows)
 	per_manager = Counter(r["account_manager"] or _("(none)") for r in rows)
 	chart = {
 		"data": {
@@ -96,7 +98,7 @@ def due_reasons(a, date, interval: int) -> tuple[list[str], int]:
 def get_columns():
 	return [
 		archive_column(),
-		{"label": _("Customer Name"), "fieldname": "full_name", "fieldtype": "Data", "width": 160},
+		{"label": _("Customer Name"), "fieldname": "customer_name", "fieldtype": "Data", "width": 160},
 		manager_column(150),
 		tier_column(),
 		{
