@@ -85,6 +85,9 @@ def after_migrate():
 	install_workflow()
 	ensure_settings_defaults()
 	tag_reminders()
+	from crm_archive.overrides.workflow_action import drop_existing
+
+	drop_existing()
 	from crm_archive.access import rebuild_all
 	from crm_archive.overrides.version import mask_existing
 
@@ -110,11 +113,91 @@ def tag_reminders():
 			)
 
 
+APP_DOCTYPES = (
+	"Customer Archive",
+	"Customer Interaction",
+	"Customer Archive Log",
+	"Customer Archive Social Account",
+	"Customer Archive Access",
+	"Customer Tier",
+	"Tier Rule Set",
+	"Tier Rule",
+	"CRM Archive Settings",
+)
+KEPT_ON_UNINSTALL = (
+	"ERPNext's Customers, Leads and Sales Invoices (the app only read them; their crm_archive and crm_tier "
+	"fields are removed)",
+	"Error Log and Scheduled Job Log rows of past runs (Frappe's own logs)",
+)
+
+
 def before_uninstall():
 	from crm_archive.tiering.store import drop_index
 
+	removed = remove_app_data()
 	delete_custom_fields(get_custom_fields())
 	drop_index()
+	print("crm_archive removed: " + ", ".join(f"{k} {v}" for k, v in removed.items()))
+	print("crm_archive kept: " + "; ".join(KEPT_ON_UNINSTALL))
+
+
+def remove_app_data() -> dict[str, int]:
+	"""What install and use added outside the app's own tables, which Frappe drops with its doctypes:
+	the lifecycle Workflow (it would point at a deleted doctype), its states and actions (when no other
+	workflow uses them), the roles, reminders and other ToDos on archives, Versions and Comments holding
+	contact data, the encrypted ID numbers in __Auth, Workflow Actions, shares and prepared reports."""
+	from crm_archive.lifecycle import states as L
+	from crm_archive.lifecycle.store import WORKFLOW
+
+	removed = {}
+	if frappe.db.exists("Workflow", WORKFLOW):
+		frappe.delete_doc("Workflow", WORKFLOW, ignore_permissions=True, force=True)
+		removed["Workflow"] = 1
+	in_use = set(frappe.get_all("Workflow Document State", pluck="state")) | set(
+		frappe.get_all("Workflow Transition", pluck="action")
+	)
+	states = [s for s in L.STATES if s not in in_use and frappe.db.exists("Workflow State", s)]
+	for state in states:
+		frappe.delete_doc("Workflow State", state, ignore_permissions=True, force=True)
+	removed["Workflow State"] = len(states)
+	actions = [
+		a
+		for a in {t[2] for t in L.TRANSITIONS}
+		if a not in in_use and frappe.db.exists("Workflow Action Master", a)
+	]
+	for action in actions:
+		frappe.delete_doc("Workflow Action Master", action, ignore_permissions=True, force=True)
+	removed["Workflow Action Master"] = len(actions)
+
+	by_reference = (
+		("ToDo", "reference_type"),
+		("Version", "ref_doctype"),
+		("Comment", "reference_doctype"),
+		("Communication", "reference_doctype"),
+		("DocShare", "share_doctype"),
+		("Workflow Action", "reference_doctype"),
+	)
+	for doctype, field in by_reference:
+		if not frappe.db.has_column(doctype, field):
+			continue
+		filters = {field: ("in", APP_DOCTYPES)}
+		removed[doctype] = frappe.db.count(doctype, filters)
+		frappe.db.delete(doctype, filters)
+	reports = frappe.get_all("Report", filters={"module": "CRM Archive"}, pluck="name")
+	if reports:
+		removed["Prepared Report"] = frappe.db.count("Prepared Report", {"report_name": ("in", reports)})
+		frappe.db.delete("Prepared Report", {"report_name": ("in", reports)})
+	removed["__Auth"] = frappe.db.sql("select count(*) from `__Auth` where doctype in %s", (APP_DOCTYPES,))[
+		0
+	][0]
+	frappe.db.sql("delete from `__Auth` where doctype in %s", (APP_DOCTYPES,))
+	roles = [r for r in ROLES if frappe.db.exists("Role", r)]
+	for role in roles:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+	removed["Role"] = len(roles)
+	return removed
 
 
 def make_default_tiers():

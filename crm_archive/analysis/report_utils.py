@@ -72,10 +72,10 @@ def metrics_for(customers: list[str], date, window_days: int, company: str | Non
 	of a large site), the whole aggregate read from the covering index, kept for these customers."""
 	from crm_archive.tiering.store import fetch_metrics_packed, refuse_mixed_currencies
 
-	refuse_mixed_currencies(company, _("This report"))
 	if not customers:
 		return {}
 	wanted = set(customers)
+	refuse_mixed_currencies(company, _("This report"), customers if len(wanted) <= 2000 else None)
 	metrics = fetch_metrics_packed(date, window_days, customers if len(wanted) <= 2000 else None, company)
 	if len(metrics) > len(wanted):
 		metrics = {c: m for c, m in metrics.items() if c in wanted}

@@ -451,3 +451,10 @@ def default_territory() -> str:
 
 def set_age(doc):
 	doc.age = rules.age_on(getdate(doc.date_of_birth) if doc.date_of_birth else None, getdate(nowdate()))
+
+
+def set_recency(doc):
+	"""Days since the last purchase, as of today (the engine does not store it: it changes daily for
+	every buyer); the same figure the value report shows. None when the customer never bought."""
+	last = getdate(doc.last_purchase_date) if doc.last_purchase_date else None
+	doc.recency_days = (getdate(nowdate()) - last).days if last else None

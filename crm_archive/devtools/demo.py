@@ -156,7 +156,23 @@ def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7,
 
 	stats["tiered"] = retier_all("Manual", publish_progress=False).get("evaluated", 0)
 	frappe.db.commit()
+	stats.update(a_day_of_use(today))
 	return stats
+
+
+def a_day_of_use(today=None, commit: bool = True) -> dict:
+	"""Leave the demo as a day of use would: reminders on, and the nightly passes run once (lifecycle
+	moves, reminders as ToDos, the stale flag), so a newcomer sees every feature the first morning."""
+	from crm_archive.lifecycle.store import daily as lifecycle_daily
+	from crm_archive.reminders.store import run_daily
+
+	frappe.db.set_single_value("CRM Archive Settings", "enable_reminders", 1)
+	frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+	out = {"lifecycle": lifecycle_daily(today), "reminders": run_daily(today)}
+	if commit:
+		frappe.db.commit()
+	out["open_reminders"] = frappe.db.count("ToDo", {"status": "Open", "crm_reminder": ("is", "set")})
+	return out
 
 
 def make_items():

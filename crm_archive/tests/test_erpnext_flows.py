@@ -303,39 +303,39 @@ class TestOneRoundingRule(FrappeTestCase):
 
 
 class TestCompanyCurrencies(FrappeTestCase):
-	def test_rule_set_without_company_refuses_to_mix_base_currencies(self):
+	def test_sums_over_companies_with_different_currencies_are_refused(self):
+		"""ERPNext's test companies keep INR, USD and EUR beside the CNY company: once one of them invoices,
+		a rule set or report without a Company would add USD to CNY."""
+		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
+		from crm_archive.tests.utils import test_company
+		from crm_archive.tiering import store
 		from crm_archive.tiering.test_tiering import make_rule_set
 
-		# a second company keeping USD (only its row: ERPNext's Company.insert commits its chart of
-		# accounts, which would outlive the test's rollback)
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"name": "_USD Co",
-				"company_name": "_USD Co",
-				"abbr": "_USD",
-				"default_currency": "USD",
-				"country": "United States",
-			}
-		).db_insert()
-		# Frappe fills the Company from the user's default; the manager empties it
+		usd = frappe.db.get_value("Company", {"default_currency": "USD"}, "name")
+		self.assertTrue(usd, "the site has a USD company (ERPNext's test records)")
 		rule_set = make_rule_set("_Mixed Rules")
-		rule_set.company = None
+		rule_set.company = None  # Frappe fills the Company from the user's default; the manager empties it
+		rule_set.save()  # one currency invoiced so far: fine
+		customer = make_customer("_Two Currency Co")
+		archive = frappe.get_doc(
+			{"doctype": "Customer Archive", "full_name": "_Two Currency Co", "customer": customer}
+		).insert(ignore_permissions=True)
+		make_sales_invoice(customer, 100)
+		make_sales_invoice(customer, 100, company=usd)
+
+		rule_set.description = "edited"
 		with self.assertRaises(frappe.ValidationError) as raised:
 			rule_set.save()
 		self.assertIn("currenc", str(raised.exception).lower())
+		self.assertEqual(store.retier(archives=[archive.name])["skipped"], "mixed currencies")
+		self.assertRaises(frappe.ValidationError, customer_value_analysis.execute, {})
 		# naming the company is the way out
-		rule_set = frappe.get_doc(
-			{
-				"doctype": "Tier Rule Set",
-				"rule_set_name": "_One Company Rules",
-				"company": frappe.db.get_value("Company", {"default_currency": ("!=", "USD")}, "name"),
-				"window_days": 365,
-				"default_tier": "潜在客户",
-				"rules": [{"tier": "VIP", "priority": 1, "min_window_spend": 1}],
-			}
-		).insert()
-		self.assertTrue(rule_set.name)
+		rule_set.reload()
+		rule_set.company = test_company()
+		rule_set.save()
+		store.retier(archives=[archive.name])
+		self.assertEqual(frappe.db.get_value("Customer Archive", archive.name, "lifetime_spend"), 100)
+		self.assertTrue(customer_value_analysis.execute({"company": test_company()})[1])
 
 
 class TestReportsShowTheManager(FrappeTestCase):
@@ -455,3 +455,116 @@ class TestWrongDataStaysOut(FrappeTestCase):
 		self.assertEqual(response.status_code, 417, response.text)
 		self.assertIn("ID Number", response.text)
 		self.assertFalse(frappe.db.exists("Customer Archive", {"full_name": "_Wrong Rest"}))
+
+
+class TestNoWorkflowActionClutter(FrappeTestCase):
+	def test_archive_saves_leave_no_workflow_action_rows(self):
+		"""Frappe makes a Workflow Action per document and state for every role that could act; on an
+		archive nobody acts on them (the form's action menu is the way) and every rep's list fills up."""
+		rep = ensure_user("wf.rep@example.com")
+		doc = frappe.get_doc(
+			{"doctype": "Customer Archive", "full_name": "_Workflow Clutter", "account_manager": rep}
+		).insert(ignore_permissions=True)
+		doc.remarks = "second save"
+		doc.save(ignore_permissions=True)
+		from crm_archive.lifecycle.store import move
+
+		move(doc.name, "Intentional", "Manual")
+		self.assertEqual(
+			frappe.db.count(
+				"Workflow Action", {"reference_doctype": "Customer Archive", "reference_name": doc.name}
+			),
+			0,
+		)
+		# the workflow itself still works: its actions are offered on the form
+		from frappe.model.workflow import get_transitions
+
+		actions = {t.action for t in get_transitions(frappe.get_doc("Customer Archive", doc.name))}
+		self.assertIn("Back to Potential", actions)
+
+
+class TestDemoLooksUsed(FrappeTestCase):
+	def test_the_demos_last_step_leaves_open_reminders(self):
+		"""make_demo ends with a_day_of_use: reminders are on and the daily pass has run."""
+		from crm_archive.devtools.demo import a_day_of_use
+
+		settings(enable_reminders=0)
+		rep = ensure_user("demo.rep@example.com")
+		archive = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Demo Due",
+				"account_manager": rep,
+				"next_follow_up_date": add_days(nowdate(), -1),
+			}
+		).insert(ignore_permissions=True)
+		stats = a_day_of_use(commit=False)  # the test's rollback undoes it
+		self.assertGreaterEqual(stats["open_reminders"], 1)
+		self.assertTrue(
+			frappe.db.exists("ToDo", {"reference_name": archive.name, "allocated_to": rep, "status": "Open"})
+		)
+
+
+class TestMetricsTabRecency(FrappeTestCase):
+	def test_form_shows_the_same_recency_as_the_value_report(self):
+		from frappe.desk.form.load import getdoc
+
+		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
+		from crm_archive.tiering.test_tiering import make_rule_set
+
+		make_rule_set("_Recency Rules", grace=0)
+		customer = make_customer("_Recency Co")
+		archive = frappe.get_doc(
+			{"doctype": "Customer Archive", "full_name": "_Recency Co", "customer": customer}
+		).insert(ignore_permissions=True)
+		make_sales_invoice(customer, 700, posting_date=add_days(nowdate(), -3))
+		data = customer_value_analysis.execute({})[1]
+		report = next(r["recency_days"] for r in data if r["customer_archive"] == archive.name)
+		self.assertEqual(report, 3)
+		getdoc("Customer Archive", archive.name)
+		form = frappe.response.docs[-1]
+		self.assertEqual(form.recency_days, report)
+
+
+class TestUninstallRemovesWhatInstallAdded(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+		from crm_archive.install import after_migrate
+
+		after_migrate()  # and should anything have been committed, install puts it back
+		frappe.db.commit()
+
+	def test_remove_app_data_leaves_nothing_of_the_app_outside_its_tables(self):
+		from crm_archive.install import APP_DOCTYPES, ROLES, remove_app_data
+		from crm_archive.reminders.store import run_daily
+
+		settings(enable_reminders=1)
+		rep = ensure_user("uninstall.rep@example.com")
+		archive = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Uninstall Me",
+				"account_manager": rep,
+				"mobile_no": "13800138999",
+				"id_number": "11010519491231002X",
+				"next_follow_up_date": add_days(nowdate(), -1),
+			}
+		).insert(ignore_permissions=True)
+		archive.mobile_no = "13800138998"
+		archive.save(ignore_version=False)
+		run_daily()
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": archive.name}))
+
+		removed = remove_app_data()
+		self.assertFalse(frappe.db.exists("Workflow", "Customer Archive Lifecycle"))
+		for state in ("Potential", "Intentional", "Existing", "Churned"):
+			self.assertFalse(frappe.db.exists("Workflow State", state), state)
+		for role in ROLES:
+			self.assertFalse(frappe.db.exists("Role", role), role)
+			self.assertFalse(frappe.db.exists("Has Role", {"role": role}), role)
+		self.assertFalse(frappe.db.exists("ToDo", {"reference_type": "Customer Archive"}))
+		self.assertFalse(frappe.db.exists("Version", {"ref_doctype": ("in", APP_DOCTYPES)}))
+		auth = frappe.db.sql("select count(*) from `__Auth` where doctype = 'Customer Archive'")[0][0]
+		self.assertEqual(auth, 0)
+		self.assertGreaterEqual(removed["__Auth"], 1)
+		self.assertGreaterEqual(removed["Version"], 1)

@@ -80,12 +80,18 @@ def make_archive(**kwargs):
 
 
 def make_sales_invoice(
-	customer: str, amount: float, posting_date=None, submit=True, is_return=False, return_against=None
+	customer: str,
+	amount: float,
+	posting_date=None,
+	submit=True,
+	is_return=False,
+	return_against=None,
+	company=None,
 ):
 	"""A real ERPNext Sales Invoice for the service item (negative qty for a return)."""
 	from crm_archive.devtools.setup_site import SERVICE_ITEM
 
-	company = test_company()
+	company = company or test_company()
 	si = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",

@@ -93,17 +93,32 @@ def load_rule_set(name: str | None = None, doc=None) -> tuple[R.RuleSet, str | N
 	), doc.company
 
 
-def mixed_currencies(company: str | None) -> list[str]:
-	"""The base currencies a sum over every company would add up: more than one means the figure is
-	meaningless (100 USD + 100 CNY), so the caller must name a company. Empty when `company` is named."""
+def mixed_currencies(company: str | None, customers: Iterable[str] | None = None) -> list[str]:
+	"""The base currencies a sum over every company would add up: those of the companies with submitted
+	Sales Invoices (of these customers, when given). More than one means the figure is meaningless
+	(100 USD + 100 CNY), so the caller must name a company. Empty when `company` is named."""
 	if company:
 		return []
-	currencies = sorted(set(frappe.get_all("Company", pluck="default_currency")) - {None, ""})
+	si = frappe.qb.DocType("Sales Invoice")
+	co = frappe.qb.DocType("Company")
+	used = frappe.qb.from_(si).select(si.company).distinct().where(si.docstatus == 1)
+	if customers is not None:
+		customers = list(customers)
+		if not customers:
+			return []
+		used = used.where(si.customer.isin(customers))
+	companies = [r[0] for r in used.run()]
+	if len(companies) < 2:
+		return []
+	currencies = sorted(
+		set(frappe.qb.from_(co).select(co.default_currency).where(co.name.isin(companies)).run(pluck=True))
+		- {None, ""}
+	)
 	return currencies if len(currencies) > 1 else []
 
 
-def refuse_mixed_currencies(company: str | None, what: str):
-	currencies = mixed_currencies(company)
+def refuse_mixed_currencies(company: str | None, what: str, customers: Iterable[str] | None = None):
+	currencies = mixed_currencies(company, customers)
 	if currencies:
 		frappe.throw(
 			_(

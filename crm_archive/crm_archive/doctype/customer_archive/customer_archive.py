@@ -26,6 +26,7 @@ class CustomerArchive(Document):
 
 	def onload(self):
 		archive.set_age(self)
+		archive.set_recency(self)
 
 	def validate(self):
 		archive.validate_full_name(self)

@@ -98,7 +98,7 @@ class TestChurnRisk(FrappeTestCase):
 			[c["fieldname"] for c in columns],
 			[
 				"customer_archive",
-				"full_name",
+				"customer_name",
 				"account_manager",
 				"tier",
 				"last_purchase_date",

@@ -21,7 +21,6 @@ from crm_archive.analysis.report_utils import (
 	tier_column,
 )
 from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
-from crm_archive.tiering.store import refuse_mixed_currencies
 
 
 def execute(filters=None):
@@ -50,7 +49,6 @@ def get_data(filters):
 	window = positive_int(filters, "window_days", 365)
 	a_share, b_share = shares(filters)
 	company = filters.get("company")
-	refuse_mixed_currencies(company, _("This report"))
 	scope = {"customer": ("is", "set")}
 	archive_sql = permitted_archives_sql(filters, FIELDS, scope)
 	# values given (even none) so the driver turns the doubled %% back into %
@@ -100,6 +98,9 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	"""Many archives (a manager on a large site): the permitted archives joined in the database to the
 	aggregate over the covering index, each row packed into one string (the pure-Python driver's
 	per-column decoding would cost more than the query). Same figures as the tiering engine's metrics."""
+	from crm_archive.tiering.store import refuse_mixed_currencies
+
+	refuse_mixed_currencies(company, _("This report"))
 	values = {"as_of": date, "window_start": add_days(date, -(window - 1)), "company": company}
 	company_condition = "and `company` = %(company)s" if company else ""
 	# One pass over the covering index into an in-memory temporary table. MariaDB would otherwise either

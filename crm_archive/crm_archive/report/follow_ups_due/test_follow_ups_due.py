@@ -82,7 +82,7 @@ class TestFollowUpsDue(FrappeTestCase):
 			[c["fieldname"] for c in columns],
 			[
 				"customer_archive",
-				"full_name",
+				"customer_name",
 				"account_manager",
 				"tier",
 				"last_interaction_date",
