@@ -88,6 +88,9 @@ def after_migrate():
 	from crm_archive.overrides.workflow_action import drop_existing
 
 	drop_existing()
+	from crm_archive.duplicates.store import backfill_duplicate_blocks
+
+	backfill_duplicate_blocks()
 	from crm_archive.access import rebuild_all
 	from crm_archive.overrides.version import mask_existing
 

@@ -60,7 +60,8 @@ def name_similarity(a: str | None, b: str | None) -> float:
 	return max(fuzz.ratio(na.replace(" ", ""), nb.replace(" ", "")), fuzz.ratio(name_key(a), name_key(b)))
 
 
-def _block(rec: Mapping) -> str | None:
+def block_key(rec: Mapping) -> str | None:
+	"""Names are compared only within one block: the normalised company, or the city when no company."""
 	company = normalize_company(rec.get("company_name"))
 	if company:
 		return "c:" + company
@@ -96,7 +97,7 @@ def find_pairs(
 
 	blocks = defaultdict(list)
 	for rec in records:
-		block = _block(rec)
+		block = block_key(rec)
 		if block:
 			blocks[block].append(rec)
 	for members in blocks.values():

@@ -4,7 +4,6 @@ import frappe
 from frappe import _
 from frappe.model.rename_doc import rename_doc
 from frappe.utils import cint, get_link_to_form
-from pypika.functions import Lower
 
 from crm_archive.duplicates import matching as D
 from crm_archive.utils import get_settings, phone_region
@@ -13,32 +12,58 @@ FIELDS = ["name", "full_name", "mobile_no", "email_id", "id_number_hash", "compa
 
 
 def candidates(doc) -> list[dict]:
-	"""Archives that could be the same customer (one query, at most 200 rows; all archives, not only the
-	user's, since duplicates hide across account managers)."""
+	"""Archives that could be the same customer: every archive sharing the mobile, the email (the
+	column's collation ignores case), the ID fingerprint or the duplicate block (all archives, not only
+	the user's: duplicates hide across account managers). Each is an equality on an indexed column, so a
+	save reads the few matching rows, not the table; a block's names are narrowed by similarity before
+	whole rows are read, so a big city costs one index range, not an arbitrary 200 rows."""
 	t = frappe.qb.DocType("Customer Archive")
-	cond = None
-
-	def either(c):
-		nonlocal cond
-		cond = c if cond is None else (cond | c)
-
+	keys = []
 	if doc.mobile_no:
-		either(t.mobile_no == doc.mobile_no)
+		keys.append(t.mobile_no == doc.mobile_no)
 	if doc.email_id:
-		either(Lower(t.email_id) == D.normalize_email(doc.email_id))
+		keys.append(t.email_id == D.normalize_email(doc.email_id))
 	if doc.id_number_hash:
-		either(t.id_number_hash == doc.id_number_hash)
-	core = D.normalize_company(doc.company_name)
-	if core:
-		either(t.company_name.like(f"%{core}%"))
-	elif doc.city:
-		either(t.city == doc.city)
-	if cond is None:
-		return []
-	query = frappe.qb.from_(t).select(*[t[f] for f in FIELDS]).where(cond).limit(200)
+		keys.append(t.id_number_hash == doc.id_number_hash)
+	names = set()
+	for key in keys:
+		names.update(frappe.qb.from_(t).select(t.name).where(key).run(pluck=True))
+	if doc.duplicate_block:
+		threshold = cint(get_settings().duplicate_name_similarity) or 90
+		block = frappe.qb.from_(t).select(t.name, t.full_name).where(t.duplicate_block == doc.duplicate_block)
+		for name, full_name in block.run():
+			if D.name_similarity(doc.full_name, full_name) >= threshold:
+				names.add(name)
 	if not doc.is_new():
-		query = query.where(t.name != doc.name)
-	return query.run(as_dict=True)
+		names.discard(doc.name)
+	if not names:
+		return []
+	return (
+		frappe.qb.from_(t).select(*[t[f] for f in FIELDS]).where(t.name.isin(sorted(names))).run(as_dict=True)
+	)
+
+
+def set_duplicate_block(doc):
+	doc.duplicate_block = D.block_key({"company_name": doc.company_name, "city": doc.city})
+
+
+def backfill_duplicate_blocks():
+	"""After migrate: the block of archives saved before the column existed (set-based, 1000 a time)."""
+	rows = frappe.db.sql(
+		"""select name, company_name, city from `tabCustomer Archive`
+		where duplicate_block is null and (ifnull(company_name, '') != '' or ifnull(city, '') != '')""",
+		as_dict=True,
+	)
+	values = [(r.name, D.block_key(r)) for r in rows]
+	values = [v for v in values if v[1]]
+	for start in range(0, len(values), 1000):
+		part = values[start : start + 1000]
+		derived = " union all ".join(["select %s as name, %s as block"] * len(part))
+		frappe.db.sql(
+			f"""update `tabCustomer Archive` a join ({derived}) t on a.name = t.name
+			set a.duplicate_block = t.block""",
+			[v for pair in part for v in pair],
+		)
 
 
 def check_on_save(doc):

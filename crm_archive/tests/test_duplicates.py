@@ -71,3 +71,59 @@ class TestDuplicatesReport(FrappeTestCase):
 		self.assertEqual(pairs.get(tuple(sorted((a.name, b.name)))), "similar name")
 		self.assertEqual(pairs.get(tuple(sorted((a.name, c.name)))), "same mobile")
 		self.assertNotIn("+8613612345678", str(rows))
+
+
+class TestDuplicateSearchIsIndexed(FrappeTestCase):
+	def test_save_check_finds_the_pure_pairs_through_indexes_only(self):
+		"""The check on save finds, for each new archive, exactly the pairs the pure matcher finds over all
+		of them, and every query it sends reads an index (EXPLAIN: never a full scan), so its cost does
+		not grow with the table (the figure at 100k archives: bench crm-archive benchmark-duplicates)."""
+		from crm_archive.duplicates import matching as D
+		from crm_archive.duplicates.store import FIELDS, candidates
+		from crm_archive.utils import phone_region
+
+		rows = [
+			dict(full_name="_Idx 王小明", company_name="北京华信科技有限公司"),
+			dict(full_name="_Idx 王 小明", company_name="北京华信科技"),
+			dict(full_name="_Idx 李雷", city="杭州"),
+			dict(full_name="_Idx 李 雷", city="杭州"),
+			dict(full_name="_Idx 韩梅梅", city="杭州"),
+			dict(full_name="_Idx Mail", email_id="Same.Person@Example.com"),
+			dict(full_name="_Idx Mail 2", email_id="same.person@example.com"),
+			dict(full_name="_Idx Phone", mobile_no="13912345678"),
+			dict(full_name="_Idx Phone 2", mobile_no="+86 139 1234 5678"),
+		]
+		saved = []
+		for values in rows:
+			doc = frappe.get_doc({"doctype": "Customer Archive", **values})
+			doc.flags.ignore_duplicates = True
+			saved.append(doc.insert(ignore_permissions=True))
+		names = {d.name for d in saved}
+		records = frappe.get_all("Customer Archive", filters={"name": ("in", list(names))}, fields=FIELDS)
+		truth = set(D.find_pairs(records, phone_region(), 90))
+		self.assertEqual(len(truth), 4)
+
+		found, statements = set(), []
+		real_sql = frappe.db.sql
+
+		def recording(query, *args, **kwargs):
+			statements.append((str(query), args[0] if args else kwargs.get("values")))
+			return real_sql(query, *args, **kwargs)
+
+		for doc in saved:
+			frappe.db.sql = recording
+			try:
+				rows_ = candidates(doc)
+			finally:
+				frappe.db.sql = real_sql
+			for other, _reason in D.suspects_for(
+				{f: doc.get(f) for f in FIELDS}, [r for r in rows_ if r["name"] in names], phone_region()
+			):
+				found.add(tuple(sorted((doc.name, other))))
+		self.assertEqual(found, {tuple(sorted(p)) for p in truth})
+		selects = [(q, v) for q, v in statements if q.lstrip().upper().startswith("SELECT")]
+		self.assertTrue(selects)
+		for query, values in selects:
+			for plan in frappe.db.sql("EXPLAIN " + query, values, as_dict=True):
+				self.assertNotEqual(plan["type"], "ALL", query)
+				self.assertTrue(plan["key"], query)

@@ -6,6 +6,7 @@ from frappe.model.document import Document
 
 from crm_archive.archive import document as archive
 from crm_archive.duplicates.store import check_on_save as check_duplicates_on_save
+from crm_archive.duplicates.store import set_duplicate_block
 from crm_archive.lifecycle.store import log_lifecycle_change
 
 
@@ -45,6 +46,7 @@ class CustomerArchive(Document):
 		archive.set_review_state(self)
 		archive.set_derived_fields(self)
 		archive.set_last_editor(self)
+		set_duplicate_block(self)
 		check_duplicates_on_save(self)
 
 	def on_update(self):
