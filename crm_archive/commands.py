@@ -88,6 +88,27 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-duplicates")
+@click.option("--archives", default=100000, show_default=True)
+@click.option("--sample", default=200, show_default=True, help="Saves timed")
+@click.option("--keep", is_flag=True, help="Keep the ZZDUP- archives afterwards")
+@pass_context
+def benchmark_duplicates(context, archives, sample, keep):
+	"""The duplicate check on save at this many archives, against the first round's search, as ratios."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import duplicates_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(duplicates_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-access")
 @click.option("--archives", default=100000, show_default=True)
 @click.option("--reps", default=200, show_default=True, help="Account managers the archives are spread over")
@@ -150,8 +171,13 @@ def benchmark_reports(context, customers, invoices, timeout, keep, narrow):
 	type=click.Choice(["redis", "mariadb"]),
 	help="Restart this local service a third into the run",
 )
+@click.option(
+	"--retier",
+	is_flag=True,
+	help="Run full re-tiers back to back in another process for the whole run (edit p99 is the figure)",
+)
 @pass_context
-def load_test(context, url, users, seconds, managers, restart):
+def load_test(context, url, users, seconds, managers, restart, retier):
 	"""Concurrent logged-in reps and managers creating interactions, editing archives, listing, reporting."""
 	import json
 
@@ -162,7 +188,11 @@ def load_test(context, url, users, seconds, managers, restart):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		click.echo(json.dumps(reliability.run(url, users, seconds, managers, restart=restart), indent=1))
+		click.echo(
+			json.dumps(
+				reliability.run(url, users, seconds, managers, restart=restart, retier=retier), indent=1
+			)
+		)
 	finally:
 		frappe.destroy()
 

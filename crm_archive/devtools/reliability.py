@@ -243,6 +243,7 @@ def run(
 	managers: int = 10,
 	max_requests: int = 2000,
 	restart: str | None = None,
+	retier: bool = False,
 ) -> dict:
 	if not _loopback(base):
 		raise click.UsageError("the load test only targets a loopback address (127.0.0.1, localhost, ::1)")
@@ -258,6 +259,19 @@ def run(
 	for t in threads:
 		t.start()
 	outage = {}
+	retiers = {"runs": 0, "seconds": [], "archives": None}
+	if retier:
+		# full re-tiers back to back in another process while the people work (the nightly job, or a
+		# manager's Re-tier now, on a large site): their saves must never wait for the run
+		while time.monotonic() < deadline:
+			started = time.monotonic()
+			proc = _retier_process(frappe.local.site, os.path.abspath(frappe.local.sites_path))
+			out, _err = proc.communicate()
+			line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+			if line:
+				retiers["runs"] += 1
+				retiers["seconds"].append(round(time.monotonic() - started, 1))
+				retiers["archives"] = json.loads(line[7:]).get("evaluated")
 	if restart:
 		time.sleep(seconds / 3)
 		restart_service(restart, 3, outage)
@@ -288,9 +302,13 @@ def run(
 				"errors": v["errors"],
 				"p50_ms": pct(v["latencies"], 0.5),
 				"p95_ms": pct(v["latencies"], 0.95),
+				"p99_ms": pct(v["latencies"], 0.99),
+				"max_ms": pct(v["latencies"], 1.0),
 			}
 			for k, v in stats.items()
 		},
+		"archives_on_site": frappe.db.count("Customer Archive"),
+		"full_retiers_during_run": retiers if retier else None,
 		"interactions_created": created[0],
 		"interactions_stored": stored,
 		"error_responses_with_traceback": tracebacks,

@@ -440,6 +440,11 @@ class TestWrongDataStaysOut(FrappeTestCase):
 		self.refused("First Contact Date", first_contact_date="1899-12-31")
 		self.accepted(date_of_birth="1931-05-02", first_contact_date=nowdate())
 
+
+class TestWrongDataOverRest(FrappeTestCase):
+	"""Its own class: the HTTP session needs committed data, and nothing else of these tests may be
+	committed with it."""
+
 	def test_rest_gives_the_same_refusal(self):
 		from crm_archive.tests.rest import Session
 		from crm_archive.tests.test_permissions import PWD, make_user
