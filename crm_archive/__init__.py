@@ -8,9 +8,10 @@ def _guard_queries():
 		import frappe.model.db_query
 	except ImportError:
 		return
-	from crm_archive.overrides.query_guard import install
+	from crm_archive.overrides import query_guard, workflow_action
 
-	install()
+	query_guard.install()
+	workflow_action.install()  # no Workflow Actions for archives (see overrides/workflow_action.py)
 
 
 _guard_queries()

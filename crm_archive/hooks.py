@@ -71,9 +71,6 @@ doc_events = {
 	"Version": {
 		"before_insert": "crm_archive.overrides.version.before_insert",
 	},
-	"Workflow Action": {
-		"after_insert": "crm_archive.overrides.workflow_action.after_insert",
-	},
 }
 
 # The audit log outlives a deleted archive (it is append-only and must not block deletion).
