@@ -70,16 +70,27 @@ def positive_int(filters, key: str, default: int) -> int:
 def metrics_for(customers: list[str], date, window_days: int, company: str | None = None) -> dict:
 	"""Metrics of these customers from one aggregate: for a few, an IN list; for many (a manager's view
 	of a large site), the whole aggregate read from the covering index, kept for these customers."""
-	from crm_archive.tiering.store import fetch_metrics_packed, refuse_mixed_currencies
+	from crm_archive.tiering.store import fetch_metrics_packed
 
 	if not customers:
 		return {}
 	wanted = set(customers)
-	refuse_mixed_currencies(company, _("This report"), customers if len(wanted) <= 2000 else None)
 	metrics = fetch_metrics_packed(date, window_days, customers if len(wanted) <= 2000 else None, company)
 	if len(metrics) > len(wanted):
 		metrics = {c: m for c, m in metrics.items() if c in wanted}
+	refuse_mixed([c for c, m in metrics.items() if m.mixed_currencies], company)
 	return metrics
+
+
+def refuse_mixed(customers: list[str], company: str | None):
+	"""A report without a Company never adds up different currencies: it asks for the Company."""
+	if customers:
+		frappe.throw(
+			_(
+				"{0} customers were invoiced by companies keeping different currencies (for example {1}): choose a Company to add up their invoices."
+			).format(len(customers), ", ".join(sorted(customers)[:5])),
+			title=_("Mixed Currencies"),
+		)
 
 
 # --- the columns every archive report shows ---------------------------------------------------------------

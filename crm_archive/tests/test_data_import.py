@@ -79,3 +79,56 @@ class TestDataImport(FrappeTestCase):
 		self.assertEqual(rows["李娜"].mobile_no, "+8613900139000")
 		self.assertEqual(rows["张伟"].company_size, "Medium")
 		self.assertEqual(rows["Emma Taylor"].mobile_no, "+442079460958")
+
+
+class TestDataImportRefusals(FrappeTestCase):
+	BAD = ("_Import Letters", "_Import Bad Id", "_Import Future")
+
+	def tearDown(self):
+		for name in frappe.get_all(
+			"Customer Archive", {"full_name": ("in", (*self.BAD, "_Import Good"))}, pluck="name"
+		):
+			frappe.db.delete("Customer Archive Log", {"customer_archive": name})
+			frappe.delete_doc("Customer Archive", name, force=True)
+		frappe.db.commit()
+
+	def test_wrong_data_is_refused_row_by_row_naming_the_field(self):
+		"""The same checks as the form and REST: each bad row fails with the field's name, the good row
+		imports, nothing of a refused row is stored."""
+		from frappe.utils import add_days, nowdate
+
+		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Off")
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+		future = add_days(nowdate(), 5)
+		csv = "\n".join(
+			[
+				"Customer Name,Mobile No,ID Type,ID Number,First Contact Date",
+				"_Import Letters,138001380AB,,,",
+				"_Import Bad Id,,Resident Identity Card,110105194912310021,",
+				f"_Import Future,,,,{future}",
+				"_Import Good,13800138000,Resident Identity Card,11010519491231002X,",
+			]
+		)
+		file_doc = frappe.get_doc(
+			{"doctype": "File", "file_name": "refusals.csv", "content": csv.encode(), "is_private": 1}
+		).insert(ignore_permissions=True)
+		di = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Customer Archive",
+				"import_type": "Insert New Records",
+				"import_file": file_doc.file_url,
+			}
+		).insert(ignore_permissions=True)
+		di.start_import()
+		di.reload()
+		self.assertEqual(di.status, "Partial Success")
+		logs = frappe.get_all(
+			"Data Import Log", {"data_import": di.name}, ["success", "messages", "exception", "row_indexes"]
+		)
+		failed = [(l.messages or "") + (l.exception or "") for l in logs if not l.success]
+		self.assertEqual(len(failed), 3, failed)
+		for field in ("Mobile No", "ID Number", "First Contact Date"):
+			self.assertTrue(any(field in text for text in failed), (field, failed))
+		stored = frappe.get_all("Customer Archive", {"full_name": ("like", "_Import %")}, pluck="full_name")
+		self.assertEqual(stored, ["_Import Good"])

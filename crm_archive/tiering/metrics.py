@@ -50,9 +50,11 @@ class Metrics:
 	recency_days: int | None = None  # as_of - last purchase; None when never purchased
 	average_order_value: float = 0.0  # window_spend / invoice_count
 	days_since_first_purchase: int | None = None
+	mixed_currencies: bool = False  # invoiced by companies keeping different currencies: sums meaningless
 
 	def as_dict(self) -> dict:
 		d = asdict(self)
+		d.pop("mixed_currencies")
 		for key in ("first_purchase_date", "last_purchase_date"):
 			d[key] = d[key].isoformat() if d[key] else None
 		return d

@@ -18,6 +18,7 @@ from crm_archive.analysis.report_utils import (
 	permitted_archives,
 	permitted_archives_sql,
 	positive_int,
+	refuse_mixed,
 	tier_column,
 )
 from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
@@ -98,9 +99,6 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	"""Many archives (a manager on a large site): the permitted archives joined in the database to the
 	aggregate over the covering index, each row packed into one string (the pure-Python driver's
 	per-column decoding would cost more than the query). Same figures as the tiering engine's metrics."""
-	from crm_archive.tiering.store import refuse_mixed_currencies
-
-	refuse_mixed_currencies(company, _("This report"))
 	values = {"as_of": date, "window_start": add_days(date, -(window - 1)), "company": company}
 	company_condition = "and `company` = %(company)s" if company else ""
 	# One pass over the covering index into an in-memory temporary table. MariaDB would otherwise either
@@ -110,7 +108,7 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 		f"""set statement optimizer_switch = 'split_materialized=off',
 			max_heap_table_size = {TEMP_TABLE_BYTES}, tmp_table_size = {TEMP_TABLE_BYTES} for
 		select json_array(a.name, a.full_name, a.customer, a.tier, a.account_manager, m.last_purchase,
-			coalesce(m.frequency, 0), coalesce(m.monetary, 0))
+			coalesce(m.frequency, 0), coalesce(m.monetary, 0), m.first_company, m.last_company, m.companies)
 		from ({archive_sql}) a
 		left join (
 			select `customer`,
@@ -118,16 +116,20 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 				sum(case when `posting_date` >= %(window_start)s and `is_return` = 0 then 1 else 0 end)
 					as frequency,
 				round(sum(case when `posting_date` >= %(window_start)s then `base_net_total` else 0 end), 2)
-					as monetary
+					as monetary,
+				min(`company`) as first_company, max(`company`) as last_company,
+				count(distinct `company`) as companies
 			from `tabSales Invoice`
 			where `docstatus` = 1 and `posting_date` <= %(as_of)s {company_condition}
 			group by `customer`
 		) m on m.customer = a.customer""",
 		values,
 	)
-	rows = []
+	rows, spanning = [], []
 	for (line,) in packed:
-		name, full_name, customer, tier, manager, last, frequency, monetary = json.loads(line)
+		name, full_name, customer, tier, manager, last, frequency, monetary, c1, c2, n = json.loads(line)
+		if not company and (n or 0) > 1:
+			spanning.append([customer, None, None, None, None, None, None, c1, c2, n])
 		last_date = date_type.fromisoformat(last) if last else None
 		rows.append(
 			{
@@ -142,6 +144,10 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 				"last_purchase_date": last_date,
 			}
 		)
+	if spanning:
+		from crm_archive.tiering.store import customers_mixing_currencies
+
+		refuse_mixed(customers_mixing_currencies(spanning), company)
 	return rows
 
 
