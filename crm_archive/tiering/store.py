@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date, timedelta
+from hashlib import md5
 
 import frappe
 from frappe import _
@@ -204,56 +205,56 @@ def fetch_metrics_packed(
 	if customers is not None:
 		conditions.append("`customer` in %(customers)s")
 		values["customers"] = tuple(customers)
-	# Without a company, the companies each customer's sum spans ride along (read from the same index),
-	# so a sum over different currencies is found per customer at no extra pass.
-	spans = ", min(`company`), max(`company`), count(distinct `company`)" if not company else ""
-	# Each row packed by the database into one JSON array: any character a name holds is escaped.
+	# Without a company, how many companies each customer's sum spans rides along (read from the same
+	# index), so a sum over different currencies is found per customer at no extra pass.
+	spans = ", count(distinct `company`)" if not company else ""
+	# One string per row: the numbers and dates first, the customer's name last, so splitting at most
+	# that many times leaves the name whole whatever characters it holds.
 	rows = frappe.db.sql(
-		f"""select json_array(`customer`,
+		f"""select concat_ws(char(31),
 			round(sum(`base_net_total`), 2),
 			round(sum(case when `posting_date` >= %(window_start)s then `base_net_total` else 0 end), 2),
 			sum(case when `posting_date` >= %(window_start)s and `is_return` = 0 then 1 else 0 end),
 			sum(case when `is_return` = 0 then 1 else 0 end),
-			min(case when `is_return` = 0 then `posting_date` end),
-			max(case when `is_return` = 0 then `posting_date` end){spans})
+			ifnull(min(case when `is_return` = 0 then `posting_date` end), ''),
+			ifnull(max(case when `is_return` = 0 then `posting_date` end), ''){spans},
+			`customer`)
 		from `tabSales Invoice` where {" and ".join(conditions)} group by `customer`""",
 		values,
 	)
-	loads = json.loads
 	rounding = money_rounding()
+	sep = chr(31)
+	splits = 7 if spans else 6
 	out = {}
 	spanning = []
 	for (packed,) in rows:
-		values_ = loads(packed)
-		out[values_[0]] = metrics_from_packed(values_[:7], as_of, rounding)
-		if len(values_) > 7 and values_[9] > 1:
-			spanning.append(values_)
+		parts = packed.split(sep, splits)
+		customer = parts[-1]
+		lifetime, window, wcount, lcount, first, last = parts[:6]
+		out[customer] = metrics_from_packed(
+			(customer, lifetime, window, wcount, lcount, first or None, last or None), as_of, rounding
+		)
+		if spans and parts[6] != "1":
+			spanning.append(customer)
 	if spanning:
 		for customer in customers_mixing_currencies(spanning):
 			out[customer].mixed_currencies = True
 	return out
 
 
-def customers_mixing_currencies(spanning: list) -> list[str]:
-	"""Of the customers invoiced by more than one company ([customer, …, min, max, count] rows), those
-	whose companies keep different currencies."""
+def customers_mixing_currencies(customers: list[str]) -> list[str]:
+	"""Of these customers (each invoiced by more than one company), those whose companies keep
+	different currencies (one query for all of them)."""
 	currency = dict(frappe.get_all("Company", fields=["name", "default_currency"], as_list=True))
-	mixed = []
-	for row in spanning:
-		customer, first, last, count = row[0], row[7], row[8], row[9]
-		companies = {first, last}
-		if count > 2:
-			companies = set(
-				frappe.get_all(
-					"Sales Invoice",
-					filters={"customer": customer, "docstatus": 1},
-					pluck="company",
-					distinct=True,
-				)
-			)
-		if len({currency.get(c) for c in companies}) > 1:
-			mixed.append(customer)
-	return mixed
+	seen: dict[str, set] = {}
+	for start in range(0, len(customers), 1000):
+		for customer, company in frappe.db.sql(
+			"""select distinct `customer`, `company` from `tabSales Invoice`
+			where `docstatus` = 1 and `customer` in %s""",
+			(tuple(customers[start : start + 1000]),),
+		):
+			seen.setdefault(customer, set()).add(currency.get(company))
+	return [c for c, currencies in seen.items() if len(currencies) > 1]
 
 
 def money_rounding():
@@ -309,35 +310,27 @@ def fetch_archives_packed(customers=None, archives=None, for_update: bool = Fals
 		conditions.append("`name` in %(archives)s")
 		values["archives"] = tuple(archives) or ("",)
 	where = ("where " + " and ".join(conditions)) if conditions else ""
-	# one JSON array per row (no separator that data can contain); the signature is rebuilt from it
+	# One string per row, in a form no name can break: the fixed-format fields first, then the lengths
+	# of the free-text ones, then those texts (sliced by length, never split); the values the engine
+	# writes travel as one MD5 digest of their packing (compared with the digest of what it would write).
 	rows = frappe.db.sql(
-		f"""select json_array(`name`, `customer`, `tier`, `tier_pending_since`, `tier_locked`,
-			`qualified_tier`, `tier_rule`, round(`window_spend`, 2), round(`lifetime_spend`, 2),
-			`invoice_count`, round(`average_order_value`, 2), `first_purchase_date`, `last_purchase_date`)
+		f"""select concat_ws(char(31), `tier_locked`, ifnull(`tier_pending_since`, ''),
+			md5(concat_ws('|', ifnull(`tier`, ''), ifnull(`qualified_tier`, ''),
+				ifnull(`tier_pending_since`, ''), ifnull(`tier_rule`, ''), round(`window_spend`, 2),
+				round(`lifetime_spend`, 2), `invoice_count`, round(`average_order_value`, 2),
+				ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, ''))),
+			char_length(`name`), char_length(ifnull(`customer`, '')),
+			`name`, ifnull(`customer`, ''), ifnull(`tier`, ''))
 		from `tabCustomer Archive` {where} order by `name`{" for update" if for_update else ""}""",
 		values,
 	)
-	loads = json.loads
+	sep = chr(31)
 	out = []
 	for (packed,) in rows:
-		name, customer, tier, pending, locked, qualified, rule, window, lifetime, count, aov, first, last = (
-			loads(packed)
-		)
-		sig = "|".join(
-			(
-				tier or "",
-				qualified or "",
-				pending or "",
-				rule or "",
-				f"{float(window or 0) + 0.0:.2f}",
-				f"{float(lifetime or 0) + 0.0:.2f}",
-				str(count or 0),
-				f"{float(aov or 0) + 0.0:.2f}",
-				first or "",
-				last or "",
-			)
-		)
-		out.append((name, customer or None, tier or None, pending or None, bool(locked), sig))
+		locked, pending, digest, ln, lc, rest = packed.split(sep, 5)
+		ln, lc = int(ln), int(lc)
+		name, customer, tier = rest[:ln], rest[ln + 1 : ln + 1 + lc], rest[ln + lc + 2 :]
+		out.append((name, customer or None, tier or None, pending or None, locked == "1", digest))
 	return out
 
 
@@ -533,7 +526,7 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 			"first_purchase_date": m.first_purchase_date,
 			"last_purchase_date": m.last_purchase_date,
 		}
-		if signature(new) != row[5]:
+		if md5(signature(new).encode()).hexdigest() != row[5]:
 			new["tier_reason"] = _explain(d, rule_set, m, labels)
 			updates.append((row[0], new))
 		if d.changed:

@@ -129,7 +129,7 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 	for (line,) in packed:
 		name, full_name, customer, tier, manager, last, frequency, monetary, c1, c2, n = json.loads(line)
 		if not company and (n or 0) > 1:
-			spanning.append([customer, None, None, None, None, None, None, c1, c2, n])
+			spanning.append(customer)
 		last_date = date_type.fromisoformat(last) if last else None
 		rows.append(
 			{
