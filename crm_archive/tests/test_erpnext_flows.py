@@ -7,6 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
+from crm_archive.tiering.test_tiering import archive_with_customer
 
 
 def settings(**values):
@@ -204,12 +205,8 @@ class TestTierLocksDuringARun(FrappeTestCase):
 
 		from crm_archive.tiering import store
 
-		a = frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": "_Race A", "customer": make_customer("_Race A")}
-		).insert(ignore_permissions=True)
-		b = frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": "_Race B", "customer": make_customer("_Race B")}
-		).insert(ignore_permissions=True)
+		a = archive_with_customer("_Race A")
+		b = archive_with_customer("_Race B")
 		frappe.flags.crm_archive_hooks_off = True  # B's stored tier is stale: the run will change it
 		try:
 			make_sales_invoice("_Race B", 50000)
@@ -280,10 +277,8 @@ class TestOneRoundingRule(FrappeTestCase):
 		from crm_archive.tiering.test_tiering import make_rule_set
 
 		make_rule_set("_Round Rules", grace=0)
-		customer = make_customer("_Round Co")
-		archive = frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": "_Round Co", "customer": customer}
-		).insert(ignore_permissions=True)
+		archive = archive_with_customer("_Round Co")
+		customer = archive.customer
 		for amount in (25.02, 25.02, 25.03, 25.03):  # 100.10 / 4 = 25.025
 			make_sales_invoice(customer, amount)
 		for method in ("Banker's Rounding", "Commercial Rounding"):
@@ -316,10 +311,8 @@ class TestCompanyCurrencies(FrappeTestCase):
 		rule_set = make_rule_set("_Mixed Rules")
 		rule_set.company = None  # Frappe fills the Company from the user's default; the manager empties it
 		rule_set.save()  # one currency invoiced so far: fine
-		customer = make_customer("_Two Currency Co")
-		archive = frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": "_Two Currency Co", "customer": customer}
-		).insert(ignore_permissions=True)
+		archive = archive_with_customer("_Two Currency Co")
+		customer = archive.customer
 		make_sales_invoice(customer, 100)
 		make_sales_invoice(customer, 100, company=usd)
 
@@ -520,10 +513,8 @@ class TestMetricsTabRecency(FrappeTestCase):
 		from crm_archive.tiering.test_tiering import make_rule_set
 
 		make_rule_set("_Recency Rules", grace=0)
-		customer = make_customer("_Recency Co")
-		archive = frappe.get_doc(
-			{"doctype": "Customer Archive", "full_name": "_Recency Co", "customer": customer}
-		).insert(ignore_permissions=True)
+		archive = archive_with_customer("_Recency Co")
+		customer = archive.customer
 		make_sales_invoice(customer, 700, posting_date=add_days(nowdate(), -3))
 		data = customer_value_analysis.execute({})[1]
 		report = next(r["recency_days"] for r in data if r["customer_archive"] == archive.name)
