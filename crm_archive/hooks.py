@@ -25,6 +25,8 @@ before_tests = "crm_archive.tests.utils.before_tests"
 
 # Desk
 # ----
+app_include_js = "/assets/crm_archive/js/crm_archive_desk.js"
+boot_session = "crm_archive.boot.boot_session"
 doctype_js = {
 	"Customer": "public/js/customer.js",
 	"Lead": "public/js/lead.js",
@@ -89,6 +91,8 @@ scheduler_events = {
 
 # Permissions (crm_archive/permissions.py: one condition for lists and single documents)
 # -------------------------------------------------------------------------------------
+# every Customer Archive link field and the awesome bar find archives by name, pinyin or initials
+standard_queries = {"Customer Archive": "crm_archive.archive.search.search_archives"}
 permission_query_conditions = {
 	"Customer Archive": "crm_archive.permissions.archive_query",
 	"Customer Interaction": "crm_archive.permissions.interaction_query",

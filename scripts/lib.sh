@@ -190,6 +190,29 @@ link_checkout() {
 	where="$(cd / && "$BENCH_DIR/env/bin/python" -c 'import os, crm_archive; print(os.path.realpath(crm_archive.__file__))' 2>/dev/null || true)"
 	[[ "$where" == "$CHECKOUT/crm_archive/__init__.py" ]] \
 		|| die "the bench imports crm_archive from ${where:-nowhere}, not from $CHECKOUT."
+	# the app's own PyPI dependencies ([project] dependencies), as `bench setup requirements` installs them
+	local missing
+	missing="$("$BENCH_DIR/env/bin/python" - "$CHECKOUT/pyproject.toml" <<'PY'
+import sys, tomllib
+from importlib.metadata import PackageNotFoundError, version
+
+from packaging.requirements import Requirement
+
+for spec in tomllib.load(open(sys.argv[1], "rb"))["project"].get("dependencies", []):
+	req = Requirement(spec)
+	try:
+		if not req.specifier.contains(version(req.name), prereleases=True):
+			print(spec)
+	except PackageNotFoundError:
+		print(spec)
+PY
+)"
+	if [[ -n "$missing" ]]; then
+		local -a specs
+		mapfile -t specs <<<"$missing"
+		step "install crm_archive's dependencies (${specs[*]}) from PyPI" \
+			"$BENCH_DIR/env/bin/python" -m pip install -q "${specs[@]}"
+	fi
 	mkdir -p "$BENCH_DIR/sites/assets"
 	ln -sfn "$app/crm_archive/public" "$BENCH_DIR/sites/assets/crm_archive"
 	"$BENCH_DIR/env/bin/python" -c 'import pytest' >/dev/null 2>&1 \
