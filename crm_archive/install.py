@@ -75,7 +75,7 @@ def after_install():
 
 
 def after_migrate():
-	from crm_archive.lifecycle.store import install_workflow
+	from crm_archive.lifecycle.store import install_kanban_board, install_workflow
 	from crm_archive.tiering.store import ensure_index
 
 	make_roles()
@@ -83,6 +83,7 @@ def after_migrate():
 	make_default_tiers()
 	ensure_index()
 	install_workflow()
+	install_kanban_board()
 	ensure_settings_defaults()
 	tag_reminders()
 	from crm_archive.overrides.workflow_action import drop_existing
@@ -91,6 +92,9 @@ def after_migrate():
 	from crm_archive.duplicates.store import backfill_duplicate_blocks
 
 	backfill_duplicate_blocks()
+	from crm_archive.archive.search import backfill_name_readings
+
+	backfill_name_readings()
 	from crm_archive.access import rebuild_all
 	from crm_archive.overrides.version import mask_existing
 
@@ -150,9 +154,12 @@ def remove_app_data() -> dict[str, int]:
 	workflow uses them), the roles, reminders and other ToDos on archives, Versions and Comments holding
 	contact data, the encrypted ID numbers in __Auth, Workflow Actions, shares and prepared reports."""
 	from crm_archive.lifecycle import states as L
-	from crm_archive.lifecycle.store import WORKFLOW
+	from crm_archive.lifecycle.store import KANBAN_BOARD, WORKFLOW
 
 	removed = {}
+	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
+		frappe.delete_doc("Kanban Board", KANBAN_BOARD, ignore_permissions=True, force=True)
+		removed["Kanban Board"] = 1
 	if frappe.db.exists("Workflow", WORKFLOW):
 		frappe.delete_doc("Workflow", WORKFLOW, ignore_permissions=True, force=True)
 		removed["Workflow"] = 1

@@ -458,3 +458,13 @@ def set_recency(doc):
 	every buyer); the same figure the value report shows. None when the customer never bought."""
 	last = getdate(doc.last_purchase_date) if doc.last_purchase_date else None
 	doc.recency_days = (getdate(nowdate()) - last).days if last else None
+
+
+def set_name_reading(doc):
+	"""The name as users type it (characters in either script, pinyin, initials), for search and for the
+	duplicate check; recomputed whenever the name changes, so it is never stale."""
+	from crm_archive.archive import reading
+
+	if doc.is_new() or doc.has_value_changed("full_name") or not doc.name_search:
+		doc.name_search = reading.search_text(doc.full_name)
+		doc.name_pinyin = " ".join(reading.syllables(doc.full_name))[:255]

@@ -244,3 +244,31 @@ def daily(as_of=None) -> dict:
 	"""Daily scheduler event (after the nightly re-tier has refreshed purchase dates): converge every
 	automatic move, set-based — lost invoice jobs are caught up, quiet customers churn."""
 	return {"caught_up": catch_up_purchases(), "churned": mark_inactive_churned(as_of)}
+
+
+KANBAN_BOARD = "Customer Process"
+KANBAN_COLOURS = {L.POTENTIAL: "Gray", L.INTENTIONAL: "Blue", L.EXISTING: "Green", L.CHURNED: "Red"}
+KANBAN_CARD_FIELDS = ["tier", "account_manager", "next_follow_up_date"]
+
+
+def install_kanban_board():
+	"""客户进程 at a glance: Frappe's Kanban view of archives by lifecycle state (idempotent). A drag is
+	`frappe.set_value` of the state, so the workflow's own validation allows it for the dragging user's
+	roles or refuses it with the reason, and the archive's on_update logs it like any move."""
+	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Kanban Board",
+			"kanban_board_name": KANBAN_BOARD,
+			"reference_doctype": "Customer Archive",
+			"field_name": "lifecycle_state",
+			"private": 0,
+			"show_labels": 1,
+			"fields": frappe.as_json(KANBAN_CARD_FIELDS),
+			"columns": [
+				{"column_name": state, "status": "Active", "indicator": KANBAN_COLOURS[state], "order": "[]"}
+				for state in L.STATES
+			],
+		}
+	).insert(ignore_permissions=True)

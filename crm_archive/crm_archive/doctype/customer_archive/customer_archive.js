@@ -42,7 +42,7 @@ frappe.ui.form.on("Customer Archive", {
 						__("Merge")
 					);
 				},
-				__("Actions")
+				__("Manage")
 			);
 		}
 		if (frm.doc.tier_reason) {
@@ -59,13 +59,13 @@ frappe.ui.form.on("Customer Archive", {
 			"read_only",
 			!frappe.user.has_role(["CRM Archive Manager", "System Manager"])
 		);
-		frm.add_custom_button(
-			__("Log Interaction"),
-			() => {
+		// the most frequent task gets its own button (one tap, on a phone too): the quick entry asks
+		// for the summary and the next follow-up, saves, and comes back here (crm_archive_desk.js)
+		if (frappe.model.can_create("Customer Interaction")) {
+			frm.add_custom_button(__("Log Interaction"), () => {
 				frappe.new_doc("Customer Interaction", { customer_archive: frm.doc.name });
-			},
-			__("Create")
-		);
+			}).addClass("btn-primary crm-log-interaction");
+		}
 	},
 
 	date_of_birth(frm) {

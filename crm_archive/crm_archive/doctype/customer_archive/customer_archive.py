@@ -46,6 +46,7 @@ class CustomerArchive(Document):
 		archive.set_review_state(self)
 		archive.set_derived_fields(self)
 		archive.set_last_editor(self)
+		archive.set_name_reading(self)
 		set_duplicate_block(self)
 		check_duplicates_on_save(self)
 
