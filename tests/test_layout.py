@@ -9,6 +9,7 @@ DOMAINS = ("archive", "tiering", "lifecycle", "reminders", "duplicates", "analys
 # the pure cores: unit-tested without a site, never importing frappe nor the Frappe side of any domain
 PURE = {
 	"crm_archive.archive.rules",
+	"crm_archive.archive.reading",
 	"crm_archive.duplicates.matching",
 	"crm_archive.lifecycle.states",
 	"crm_archive.reminders.due",

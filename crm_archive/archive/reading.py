@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -144,12 +144,13 @@ _SURNAMES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str):
 	import opencc
 
-	# "t2s.json" is accepted by every opencc release (1.1 needs the suffix, 1.4 takes either form)
-	return opencc.OpenCC(config + ".json")
+	# the bare name ("t2s"): opencc 1.1 appends ".json", 1.4 looks the name up (either form), and
+	# opencc-python-reimplemented, which installs the same module, takes only the bare name
+	return opencc.OpenCC(config)
 
 
 def to_simplified(text: str | None) -> str:

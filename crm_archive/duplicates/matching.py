@@ -1,10 +1,16 @@
-"""Possible duplicate archives. Pure (rapidfuzz and phonenumbers only), so recall and precision are
-measured on a planted dirty dataset in tests/test_duplicates_logic.py.
+"""Possible duplicate archives. Pure (rapidfuzz, phonenumbers, pypinyin and OpenCC only), so recall and
+precision are measured on planted dirty datasets in tests/test_duplicates_logic.py.
 
 Two archives are suspects when they share a normalised mobile number, a normalised email, or an ID
-number fingerprint, or when their names are close (rapidfuzz, default ≥ 90) and they share a company
-name or, when neither has a company, a city. Names are compared after NFKC, case folding and removing
-spaces and punctuation, and as sorted tokens so "Smith, John" meets "john smith".
+number fingerprint, or when their names are close (default ≥ 90) and they share a company name or, when
+neither has a company, a city. Names are compared after NFKC, case folding and removing spaces and
+punctuation, and as sorted tokens so "Smith, John" meets "john smith" (rapidfuzz ratio). Names that
+read the same score 100: 张伟, 張偉, "Zhang Wei" and "Wei Zhang", or 王小明 and 王晓明 (the reading keys
+of crm_archive/archive/reading.py; a record's stored "name_pinyin" is used when present). A name in
+Latin letters is also compared by rapidfuzz ratio with the other name's pinyin, so a misspelt
+"Zhang Xiaomng" meets 张晓明; two Han names are not, since 王小明 and 王小敏 (pinyin ratio 96) are two
+people far more often than one mistyped name (on the planted dataset, over 20 seeds, comparing them
+too drops precision from 99.3 % to 97.5 % on average and gains no pair).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
+from crm_archive.archive.reading import has_han, reading_keys, reading_keys_from_pinyin
 from crm_archive.archive.rules import InvalidPhone, normalize_email, normalize_phone
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -51,13 +58,37 @@ def phone_key(raw: str | None, region: str = "CN") -> str | None:
 		return None
 
 
-def name_similarity(a: str | None, b: str | None) -> float:
-	"""Best of: names without spaces in their order ('王 小明' ~ '王小明') and as sorted tokens
-	('Smith, John' ~ 'john smith')."""
-	na, nb = normalize_name(a), normalize_name(b)
-	if not na or not nb:
+def _prepared(name: str | None, pinyin: str | None = None) -> tuple[str, str, set[str], bool]:
+	"""What name comparison needs of one name: without spaces, sorted tokens, reading keys, has Han."""
+	norm = normalize_name(name)
+	han = has_han(name)
+	keys = reading_keys_from_pinyin(pinyin, not han) if pinyin else reading_keys(name)
+	return norm.replace(" ", ""), "".join(sorted(norm.split())), keys, han
+
+
+def _similarity(pa: tuple[str, str, set[str], bool], pb: tuple[str, str, set[str], bool]) -> float:
+	flat_a, sorted_a, keys_a, han_a = pa
+	flat_b, sorted_b, keys_b, han_b = pb
+	if not flat_a or not flat_b:
 		return 0.0
-	return max(fuzz.ratio(na.replace(" ", ""), nb.replace(" ", "")), fuzz.ratio(name_key(a), name_key(b)))
+	score = max(fuzz.ratio(flat_a, flat_b), fuzz.ratio(sorted_a, sorted_b))
+	if score >= 100 or not keys_a or not keys_b:
+		return score
+	if keys_a & keys_b:
+		return 100.0
+	if han_a and han_b:  # two Han names that read differently: see the module docstring
+		return score
+	return max(score, *(fuzz.ratio(x, y) for x in keys_a for y in keys_b))
+
+
+def name_similarity(
+	a: str | None, b: str | None, pinyin_a: str | None = None, pinyin_b: str | None = None
+) -> float:
+	"""Best of: names without spaces in their order ('王 小明' ~ '王小明'), as sorted tokens ('Smith,
+	John' ~ 'john smith'), 100 when they read the same (张伟 ~ 張偉 ~ 'Wei Zhang', 王小明 ~ 王晓明), and,
+	unless both are written in Han characters, their pinyin ('Zhang Xiaomin' ~ 张晓明). pinyin_a/b: the
+	stored spaced syllables (name_pinyin), used instead of reading the name again."""
+	return _similarity(_prepared(a, pinyin_a), _prepared(b, pinyin_b))
 
 
 def block_key(rec: Mapping) -> str | None:
@@ -101,9 +132,10 @@ def find_pairs(
 		if block:
 			blocks[block].append(rec)
 	for members in blocks.values():
-		for ra, rb in combinations(members, 2):
-			if name_similarity(ra.get("full_name"), rb.get("full_name")) >= threshold:
-				add(ra["name"], rb["name"], "name")
+		prepared = [(rec["name"], _prepared(rec.get("full_name"), rec.get("name_pinyin"))) for rec in members]
+		for (a, pa), (b, pb) in combinations(prepared, 2):
+			if _similarity(pa, pb) >= threshold:
+				add(a, b, "name")
 	return pairs
 
 

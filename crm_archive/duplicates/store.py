@@ -8,7 +8,17 @@ from frappe.utils import cint, get_link_to_form
 from crm_archive.duplicates import matching as D
 from crm_archive.utils import get_settings, phone_region
 
-FIELDS = ["name", "full_name", "mobile_no", "email_id", "id_number_hash", "company_name", "city", "customer"]
+FIELDS = [
+	"name",
+	"full_name",
+	"name_pinyin",
+	"mobile_no",
+	"email_id",
+	"id_number_hash",
+	"company_name",
+	"city",
+	"customer",
+]
 
 
 def candidates(doc) -> list[dict]:
@@ -16,7 +26,8 @@ def candidates(doc) -> list[dict]:
 	column's collation ignores case), the ID fingerprint or the duplicate block (all archives, not only
 	the user's: duplicates hide across account managers). Each is an equality on an indexed column, so a
 	save reads the few matching rows, not the table; a block's names are narrowed by similarity before
-	whole rows are read, so a big city costs one index range, not an arbitrary 200 rows."""
+	whole rows are read, so a big city costs one index range, not an arbitrary 200 rows. Names compare by
+	reading as well (crm_archive/duplicates/matching.py)."""
 	t = frappe.qb.DocType("Customer Archive")
 	keys = []
 	if doc.mobile_no:
@@ -30,9 +41,11 @@ def candidates(doc) -> list[dict]:
 		names.update(frappe.qb.from_(t).select(t.name).where(key).run(pluck=True))
 	if doc.duplicate_block:
 		threshold = cint(get_settings().duplicate_name_similarity) or 90
-		block = frappe.qb.from_(t).select(t.name, t.full_name).where(t.duplicate_block == doc.duplicate_block)
-		for name, full_name in block.run():
-			if D.name_similarity(doc.full_name, full_name) >= threshold:
+		block = frappe.qb.from_(t).select(t.name, t.full_name, t.name_pinyin)
+		block = block.where(t.duplicate_block == doc.duplicate_block)
+		for name, full_name, pinyin in block.run():
+			# by reading too (张伟 ~ 張偉 ~ "Wei Zhang"), from the stored pinyin: no name is read again
+			if D.name_similarity(doc.full_name, full_name, doc.name_pinyin, pinyin) >= threshold:
 				names.add(name)
 	if not doc.is_new():
 		names.discard(doc.name)

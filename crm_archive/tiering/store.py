@@ -649,3 +649,37 @@ def _release_lock(name: str):
 
 def archive_tier(customer: str) -> str | None:
 	return frappe.db.get_value("Customer Archive", {"customer": customer}, "tier")
+
+
+def explain_archive(doc) -> str | None:
+	"""The tier banner in the reader's language: the stored sentence is in the language of whoever ran
+	the re-tier (the nightly job's, say), so the form rebuilds it from what the archive stores — the
+	matched row of its rule set, its metrics, its grace — and falls back to the stored text."""
+	from types import SimpleNamespace
+
+	if doc.tier_locked or not doc.tier_rule:
+		return doc.tier_reason
+	set_name, _sep, row = doc.tier_rule.rpartition(" #")
+	if not set_name:
+		set_name, row = doc.tier_rule.removesuffix(" (default)"), None
+	if not frappe.db.exists("Tier Rule Set", set_name):
+		return doc.tier_reason
+	rule_set, _company = load_rule_set(set_name)
+	rule = next((r for r in rule_set.rules if r.row_id == row), None) if row else None
+	if row and not rule:
+		return doc.tier_reason  # the row was edited away since: the stored words are all there is
+	grace = bool(doc.tier_pending_since) and doc.tier != doc.qualified_tier
+	decision = SimpleNamespace(
+		rule=rule,
+		qualified_tier=doc.qualified_tier,
+		new_tier=doc.tier,
+		pending_since=doc.tier_pending_since,
+		reason="grace" if grace else None,
+	)
+	metrics = SimpleNamespace(
+		window_spend=flt(doc.window_spend),
+		invoice_count=cint(doc.invoice_count),
+		recency_days=doc.recency_days,
+		average_order_value=flt(doc.average_order_value),
+	)
+	return _explain(decision, rule_set, metrics, metric_labels())

@@ -46,9 +46,11 @@ frappe.ui.form.on("Customer Archive", {
 			);
 		}
 		if (frm.doc.tier_reason) {
+			// rebuilt in the reader's language on load (the stored text is the re-tier's language)
+			const reason = (frm.doc.__onload && frm.doc.__onload.tier_reason) || frm.doc.tier_reason;
 			frm.dashboard.add_comment(
-				`${__("Tier")}: <b>${frappe.utils.escape_html(frm.doc.tier || "")}</b> — ${frappe.utils.escape_html(
-					frm.doc.tier_reason
+				`${__("Tier")}: <b>${frappe.utils.escape_html(__(frm.doc.tier || ""))}</b> — ${frappe.utils.escape_html(
+					reason
 				)}`,
 				frm.doc.tier_pending_since ? "yellow" : "blue",
 				true

@@ -28,6 +28,10 @@ class CustomerArchive(Document):
 	def onload(self):
 		archive.set_age(self)
 		archive.set_recency(self)
+		if self.tier_reason:
+			from crm_archive.tiering.store import explain_archive
+
+			self.set_onload("tier_reason", explain_archive(self))
 
 	def validate(self):
 		archive.validate_full_name(self)

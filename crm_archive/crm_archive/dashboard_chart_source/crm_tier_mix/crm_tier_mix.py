@@ -1,0 +1,27 @@
+"""Workspace chart: the user's archives per tier. Every tier is named in the legend with its count (a zero
+tier too, and archives without a tier), in the tiers' order, in the user's language. No cache: counts
+differ per user."""
+
+import frappe
+from frappe import _
+
+
+@frappe.whitelist()
+def get(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, **kwargs):
+	counts = dict(
+		frappe.get_list(
+			"Customer Archive",
+			fields=["tier", "count(*) as archives"],
+			group_by="tier",
+			as_list=True,
+		)
+	)
+	tiers = frappe.get_all("Customer Tier", order_by="`rank` asc, name asc", pluck="name")
+	rows = [(_(tier), int(counts.pop(tier, 0) or 0)) for tier in tiers]
+	unset = sum(int(n or 0) for tier, n in counts.items() if not tier or tier not in tiers)
+	if unset:
+		rows.append((_("No Tier"), unset))
+	return {
+		"labels": [f"{label} ({n})" for label, n in rows],
+		"datasets": [{"name": _("Archives"), "values": [n for _label, n in rows]}],
+	}
