@@ -16,7 +16,7 @@ def get(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None
 			as_list=True,
 		)
 	)
-	tiers = frappe.get_all("Customer Tier", order_by="`rank` asc, name asc", pluck="name")
+	tiers = frappe.get_all("Customer Tier", order_by="`rank` desc, name asc", pluck="name")
 	rows = [(_(tier), int(counts.pop(tier, 0) or 0)) for tier in tiers]
 	unset = sum(int(n or 0) for tier, n in counts.items() if not tier or tier not in tiers)
 	if unset:
