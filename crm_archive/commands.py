@@ -109,6 +109,27 @@ def benchmark_duplicates(context, archives, sample, keep):
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-search")
+@click.option("--archives", default=100000, show_default=True)
+@click.option("--sample", default=50, show_default=True, help="Names searched, each typed five ways")
+@click.option("--keep", is_flag=True, help="Keep the ZZSRCH- archives afterwards")
+@pass_context
+def benchmark_search(context, archives, sample, keep):
+	"""Finding archives by name, pinyin or initials at this many archives, as ratios to 100 ms."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import search_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(search_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-access")
 @click.option("--archives", default=100000, show_default=True)
 @click.option("--reps", default=200, show_default=True, help="Account managers the archives are spread over")
