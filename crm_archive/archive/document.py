@@ -461,10 +461,15 @@ def set_recency(doc):
 
 
 def set_name_reading(doc):
-	"""The name as users type it (characters in either script, pinyin, initials), for search and for the
-	duplicate check; recomputed whenever the name changes, so it is never stale."""
+	"""The name as users type it (characters in either script, pinyin, initials) and the company, for
+	search, and the pinyin for the duplicate check; recomputed whenever either changes."""
 	from crm_archive.archive import reading
 
-	if doc.is_new() or doc.has_value_changed("full_name") or not doc.name_search:
-		doc.name_search = reading.search_text(doc.full_name)
+	if (
+		doc.is_new()
+		or doc.has_value_changed("full_name")
+		or doc.has_value_changed("company_name")
+		or not doc.name_search
+	):
+		doc.name_search = reading.archive_search_text(doc.full_name, doc.company_name)
 		doc.name_pinyin = " ".join(reading.syllables(doc.full_name))[:255]

@@ -280,3 +280,23 @@ def search_text(name: str | None) -> str:
 			del kept[i], texts[i]
 		total = sum(map(len, texts)) + len(texts) - 1
 	return " ".join(texts)
+
+
+def archive_search_text(full_name: str | None, company_name: str | None = None) -> str:
+	"""What an archive stores for search: search_text of the person's name, then the company name
+	(lower-case, as typed; both scripts when it is written in Han characters), within SEARCH_TEXT_MAX."""
+	text = search_text(full_name)
+	company = " ".join((company_name or "").split()).lower()
+	if not company:
+		return text
+	forms = [company]
+	if has_han(company):
+		forms += [to_simplified(company), to_traditional(company)]
+	for form in dict.fromkeys(forms):
+		if form in text:
+			continue
+		room = SEARCH_TEXT_MAX - len(text) - (1 if text else 0)
+		if room <= 0:
+			break
+		text = f"{text} {form[:room]}".strip()
+	return text

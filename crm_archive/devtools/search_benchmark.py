@@ -4,7 +4,7 @@ Builds a throwaway ZZSRCH- set of archives with Chinese names (one in ten in Lat
 stored reading (crm_archive/archive/reading.py, as a save stores it), then times what the desk sends:
 the link-field / awesome-bar search (Frappe's search_link → search_archives) and the list's name filter
 (`name_search like %typed%` through frappe.get_list), for typed full pinyin, spaced pinyin, initials,
-Traditional characters and a text that matches nothing (the whole index read). Prints milliseconds per
+Traditional characters a company name, and a text that matches nothing (the whole index read). Prints milliseconds per
 search and their ratio to the 100 ms target.
 """
 
@@ -34,7 +34,7 @@ def make_archives(n: int, seed: int = 5) -> list[str]:
 	rng = random.Random(seed)
 	now = now_datetime()
 	cols = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "full_name"]
-	cols += ["name_search", "name_pinyin", "lifecycle_state"]
+	cols += ["company_name", "name_search", "name_pinyin", "lifecycle_state"]
 	rows, names = [], []
 	for i in range(n):
 		if i % 10 == 9:
@@ -44,6 +44,7 @@ def make_archives(n: int, seed: int = 5) -> list[str]:
 				rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
 			)
 		name = f"{PREFIX}{i:07d}"
+		company = f"华信{i % 9000:04d}科技有限公司" if i % 3 == 0 else None
 		names.append(full)
 		pinyin = " ".join(reading.syllables(full))[:255]
 		rows.append(
@@ -55,7 +56,8 @@ def make_archives(n: int, seed: int = 5) -> list[str]:
 				"Administrator",
 				0,
 				full,
-				reading.search_text(full),
+				company,
+				reading.archive_search_text(full, company),
 				pinyin,
 				"Potential",
 			)
@@ -74,6 +76,7 @@ def typed_forms(full_name: str) -> dict[str, str]:
 		"spaced pinyin": " ".join(syllables),
 		"initials": reading.initials(full_name),
 		"traditional": reading.to_traditional(full_name),
+		"company": "华信0123",
 	}
 
 

@@ -31,7 +31,7 @@ frappe.listview_settings["Customer Archive"] = {
 		if (name_filter) {
 			name_filter.df.fieldname = "name_search";
 			name_filter.df.condition = "like";
-			name_filter.$input && name_filter.$input.attr("placeholder", __("Name or Pinyin"));
+			name_filter.$input && name_filter.$input.attr("placeholder", __("Name, Pinyin or Company"));
 		}
 		const df = frappe.meta.docfield_map["Customer Archive"]?.next_follow_up_date;
 		if (df) df.formatter = (value) => crm_overdue(value);
