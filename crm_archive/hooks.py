@@ -26,6 +26,7 @@ before_tests = "crm_archive.tests.utils.before_tests"
 # Desk
 # ----
 app_include_js = "/assets/crm_archive/js/crm_archive_desk.js"
+app_include_css = "/assets/crm_archive/css/crm_archive_desk.css"
 boot_session = "crm_archive.boot.boot_session"
 doctype_js = {
 	"Customer": "public/js/customer.js",
@@ -91,6 +92,11 @@ scheduler_events = {
 
 # Permissions (crm_archive/permissions.py: one condition for lists and single documents)
 # -------------------------------------------------------------------------------------
+additional_timeline_content = {
+	"Customer Archive": [
+		"crm_archive.crm_archive.doctype.customer_interaction.customer_interaction.archive_timeline"
+	]
+}
 # every Customer Archive link field and the awesome bar find archives by name, pinyin or initials
 standard_queries = {"Customer Archive": "crm_archive.archive.search.search_archives"}
 permission_query_conditions = {

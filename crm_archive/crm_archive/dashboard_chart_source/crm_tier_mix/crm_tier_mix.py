@@ -1,4 +1,4 @@
-"""Workspace chart: the user's archives per tier. Every tier is named in the legend with its count (a zero
+"""Workspace chart: the user's archives per tier. Every tier is named in the legend (which prints its count) (a zero
 tier too, and archives without a tier), in the tiers' order, in the user's language. No cache: counts
 differ per user."""
 
@@ -22,6 +22,6 @@ def get(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None
 	if unset:
 		rows.append((_("No Tier"), unset))
 	return {
-		"labels": [f"{label} ({n})" for label, n in rows],
+		"labels": [label for label, _n in rows],  # the legend prints each count under its name
 		"datasets": [{"name": _("Archives"), "values": [n for _label, n in rows]}],
 	}

@@ -64,9 +64,14 @@ frappe.ui.form.on("Customer Archive", {
 		// the most frequent task gets its own button (one tap, on a phone too): the quick entry asks
 		// for the summary and the next follow-up, saves, and comes back here (crm_archive_desk.js)
 		if (frappe.model.can_create("Customer Interaction")) {
-			frm.add_custom_button(__("Log Interaction"), () => {
-				frappe.new_doc("Customer Interaction", { customer_archive: frm.doc.name });
-			}).addClass("btn-primary crm-log-interaction");
+			const log = () => frappe.new_doc("Customer Interaction", { customer_archive: frm.doc.name });
+			frm.add_custom_button(__("Log Interaction"), log).addClass("btn-primary crm-log-interaction");
+			// on a phone Frappe moves toolbar buttons into the ⋯ menu (two taps): give it one there
+			frm.page.wrapper.find(".crm-log-interaction-xs").remove();
+			$(`<button class="btn btn-primary btn-sm crm-log-interaction crm-log-interaction-xs">
+				${__("Log Interaction")}</button>`)
+				.on("click", log)
+				.prependTo(frm.page.wrapper.find(".page-head .page-actions").first());
 		}
 	},
 

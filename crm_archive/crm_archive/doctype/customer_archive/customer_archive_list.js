@@ -8,6 +8,16 @@ const crm_overdue = (value) => {
 		: text;
 };
 
+const crm_user_name = (value) => (value ? frappe.utils.escape_html(frappe.user.full_name(value)) : "");
+
+// Kanban cards (and the report view) format fields through the doctype's meta, not the list settings:
+// give the meta's fields the same formatters (the board calls no list-settings hook).
+frappe.model.with_doctype("Customer Archive", () => {
+	const fields = frappe.meta.docfield_map["Customer Archive"] || {};
+	if (fields.next_follow_up_date) fields.next_follow_up_date.formatter = (value) => crm_overdue(value);
+	if (fields.account_manager) fields.account_manager.formatter = (value) => crm_user_name(value);
+});
+
 frappe.listview_settings["Customer Archive"] = {
 	add_fields: ["lifecycle_state", "tier", "account_manager", "last_interaction_date", "next_follow_up_date"],
 	get_indicator(doc) {
@@ -33,8 +43,6 @@ frappe.listview_settings["Customer Archive"] = {
 			name_filter.df.condition = "like";
 			name_filter.$input && name_filter.$input.attr("placeholder", __("Name, Pinyin or Company"));
 		}
-		const df = frappe.meta.docfield_map["Customer Archive"]?.next_follow_up_date;
-		if (df) df.formatter = (value) => crm_overdue(value);
 		// On a phone Frappe shows only the name and the state of each row: add what a rep scans for
 		// (tier, next follow-up, last interaction) on a second line, shown below 768 px only.
 		const row_html = listview.get_list_row_html.bind(listview);

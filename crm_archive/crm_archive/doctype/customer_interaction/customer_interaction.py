@@ -116,3 +116,39 @@ def refresh_archive_interaction_dates(archive: str | None, exclude: str | None =
 		{"last_interaction_date": last, "next_follow_up_date": next_follow_up},
 		update_modified=False,
 	)
+
+
+def archive_timeline(doctype: str, docname: str) -> list[dict]:
+	"""The archive form's timeline shows its interactions (hook additional_timeline_content; Frappe calls it
+	while loading a form the user may read), newest 50, so a logged interaction appears at once."""
+	if doctype != "Customer Archive":
+		return []
+	from frappe.utils import escape_html, formatdate, get_fullname
+
+	rows = frappe.get_list(
+		"Customer Interaction",
+		filters={"customer_archive": docname},
+		fields=["name", "summary", "channel", "interaction_type", "next_follow_up_date", "owner", "creation"],
+		order_by="creation desc",
+		limit_page_length=50,
+	)
+	out = []
+	for r in rows:
+		parts = [
+			f'<a href="/app/customer-interaction/{escape_html(r.name)}">{escape_html(r.summary or r.name)}</a>',
+			escape_html(_(r.interaction_type or "")),
+			escape_html(_(r.channel or "")),
+		]
+		if r.next_follow_up_date:
+			parts.append(_("Next Follow-up {0}").format(formatdate(r.next_follow_up_date)))
+		who = escape_html(get_fullname(r.owner))
+		out.append(
+			{
+				"icon": "call",
+				"creation": r.creation,
+				"content": _("{0} logged an interaction: {1}").format(
+					f"<b>{who}</b>", " · ".join(p for p in parts if p)
+				),
+			}
+		)
+	return out
