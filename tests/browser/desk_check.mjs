@@ -331,6 +331,39 @@ async function checkWorkspace(s) {
 	});
 }
 
+// 8. The awesome bar finds an archive by its pinyin and by its initials (a Chinese-named archive).
+async function awesomeBar(s) {
+	const { page, device } = s;
+	await step(`8.awesome-bar.${device.name}`, `awesome bar finds an archive by pinyin @${device.name}`, page, async () => {
+		const rows = await page.evaluate(() =>
+			frappe.db.get_list("Customer Archive", {
+				fields: ["name", "full_name", "name_pinyin"],
+				filters: [["name_pinyin", "is", "set"]],
+				limit: 200,
+			})
+		);
+		const han = rows.find((r) => /[\u4e00-\u9fff]/.test(r.full_name || "") && r.name_pinyin);
+		if (!han) throw new Error("no archive with a Chinese name to search for");
+		const syllables = han.name_pinyin.split(" ");
+		const forms = { pinyin: syllables.join(""), "spaced pinyin": syllables.join(" "), initials: syllables.map((x) => x[0]).join("") };
+		const found = {};
+		for (const [kind, typed] of Object.entries(forms)) {
+			const input = page.locator("#navbar-search").first();
+			await input.click();
+			await input.fill("");
+			await input.type(typed, { delay: 30 });
+			const link = page.locator(`.awesomplete ul li a[href*="/app/customer-archive/${han.name}"]`).first();
+			found[kind] = await link.waitFor({ state: "visible", timeout: 8000 }).then(() => true, () => false);
+			if (kind === "initials") await shot(page, `${device.name}-awesome-bar`);
+			await input.fill("");
+			await page.keyboard.press("Escape");
+		}
+		const ok = Object.values(found).every(Boolean);
+		record(`8.awesome-bar.${device.name}`, `awesome bar finds ${han.full_name} by pinyin, spaced pinyin and initials @${device.name}`, ok,
+			Object.entries(forms).map(([k, t]) => `${k} "${t}": ${found[k] ? "found" : "NOT found"}`).join("; "));
+	});
+}
+
 async function checkKanban(s) {
 	const { page, device } = s;
 	await step(`1.kanban.${device.name}`, `kanban @${device.name}`, page, async () => {
@@ -1080,6 +1113,7 @@ try {
 		await checkWorkspace(desk);
 		await checkCharts(desk);
 		await checkKanban(desk);
+		await awesomeBar(desk);
 		await preparedReport(desk);
 		checkSocket404(desk);
 		await desk.context.close();

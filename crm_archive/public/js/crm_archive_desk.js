@@ -41,7 +41,6 @@ crm_archive.add_archive_results = frappe.utils.debounce(function (bar, txt) {
 				bar.options.push({
 					label: `<span class="text-medium">${label}</span> <span class="text-muted">${doctype_label} · ${frappe.utils.escape_html(row.value)}</span>`,
 					value: `${doctype_label} ${row.value}`,
-					description: row.description,
 					route: ["Form", "Customer Archive", row.value],
 					index: 95,
 				});
