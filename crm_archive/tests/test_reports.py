@@ -217,7 +217,6 @@ class TestReports(FrappeTestCase):
 
 class TestWorkspace(FrappeTestCase):
 	def test_workspace_cards_and_charts(self):
-		from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as chart_data
 		from frappe.desk.doctype.number_card.number_card import get_result
 
 		frappe.get_doc({"doctype": "Customer Archive", "full_name": "_Workspace Archive"}).insert()
@@ -233,7 +232,33 @@ class TestWorkspace(FrappeTestCase):
 			self.assertEqual(get_result(card.as_dict(), None), 0)  # a new rep owns nothing yet
 		finally:
 			frappe.set_user("Administrator")
-		data = chart_data(chart_name="Tier Mix", refresh=1)
-		self.assertEqual(
-			sum(data["datasets"][0]["values"]), frappe.db.count("Customer Archive", {"tier": ("is", "set")})
+		from frappe.desk.doctype.dashboard_chart.dashboard_chart import has_permission
+
+		from crm_archive.crm_archive.dashboard_chart_source.crm_archives_by_lifecycle_state import (
+			crm_archives_by_lifecycle_state as by_state,
 		)
+		from crm_archive.crm_archive.dashboard_chart_source.crm_tier_mix import crm_tier_mix
+
+		data = crm_tier_mix.get(chart_name="Tier Mix")
+		# every tier is named, an empty one too, and archives without a tier are counted apart
+		tiers = frappe.get_all("Customer Tier", pluck="name")
+		self.assertTrue(set(tiers) <= set(data["labels"]), data["labels"])
+		self.assertEqual(sum(data["datasets"][0]["values"]), frappe.db.count("Customer Archive"))
+		states = by_state.get(chart_name="Archives by Lifecycle State")
+		self.assertEqual(states["labels"], ["Potential", "Intentional", "Existing", "Churned"])
+		self.assertTrue(all(isinstance(v, int) for v in states["datasets"][0]["values"]))
+		self.assertEqual(sum(states["datasets"][0]["values"]), frappe.db.count("Customer Archive"))
+		frappe.set_user("crm.card.rep@example.com")
+		try:
+			# the charts are the rep's, not the company's: a new rep's are empty, yet shown to them
+			self.assertEqual(sum(crm_tier_mix.get()["datasets"][0]["values"]), 0)
+			self.assertEqual(sum(by_state.get()["datasets"][0]["values"]), 0)
+			for name in ("Tier Mix", "Archives by Lifecycle State", "Monthly Spend of Archived Customers"):
+				self.assertTrue(
+					has_permission(frappe.get_doc("Dashboard Chart", name), "read", frappe.session.user)
+				)
+			frappe.local.lang = "zh"
+			self.assertEqual(by_state.get()["labels"], ["潜在客户", "意向客户", "现有客户", "流失客户"])
+		finally:
+			frappe.local.lang = "en"
+			frappe.set_user("Administrator")
