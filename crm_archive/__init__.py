@@ -8,10 +8,11 @@ def _guard_queries():
 		import frappe.model.db_query
 	except ImportError:
 		return
-	from crm_archive.overrides import query_guard, workflow_action
+	from crm_archive.overrides import data_import, query_guard, workflow_action
 
 	query_guard.install()
 	workflow_action.install()  # no Workflow Actions for archives (see overrides/workflow_action.py)
+	data_import.install()  # Chinese headers map whatever the importing user's language
 
 
 _guard_queries()

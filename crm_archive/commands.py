@@ -39,22 +39,52 @@ def make_demo(context, archives, seed):
 @crm_archive.command("adopt-customers")
 @pass_context
 def adopt_customers(context):
-	"""Create an archive for every Customer that has none (idempotent)."""
+	"""Archives for every Customer that has none, set-based, then one re-tier and one lifecycle pass
+	(idempotent; after a kill, run it again to finish)."""
 	import frappe
 
-	from crm_archive.archive.adoption import archive_from_customer, customers_without_archive
+	from crm_archive.archive.adoption import adopt_all, customers_without_archive
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		rows = customers_without_archive()
-		with click.progressbar(rows, label="Archiving customers") as bar:
-			for i, row in enumerate(bar, 1):
-				archive_from_customer(row).insert(ignore_permissions=True)
-				if i % 500 == 0:
-					frappe.db.commit()
-		frappe.db.commit()
-		click.echo(f"{len(rows)} archives created")
+		total = len(customers_without_archive())
+		with click.progressbar(length=max(total, 1), label="Archiving customers") as bar:
+			done = [0]
+
+			def progress(n, _total):
+				bar.update(n - done[0])
+				done[0] = n
+
+			stats = adopt_all(publish=False, progress=progress)
+		moves = (stats.get("retier") or {}).get("lifecycle") or {}
+		click.echo(
+			f"{stats['created']} archives created; re-tiered: "
+			f"{(stats.get('retier') or {}).get('changed', 0)} tier changes; lifecycle moves: {moves}"
+		)
+	finally:
+		frappe.destroy()
+
+
+@crm_archive.command("benchmark-adoption")
+@click.option("--customers", default=100000, show_default=True)
+@click.option("--invoices", default=1000000, show_default=True)
+@click.option("--sample", default=300, show_default=True, help="Customers adopted one by one for the ratio")
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@pass_context
+def benchmark_adoption(context, customers, invoices, sample, keep):
+	"""Set-based adoption of this many Customers against the one-by-one path, with a rep saving meanwhile."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import adoption_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		result = adoption_benchmark.run(customers, invoices, sample, keep)
+		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
 	finally:
 		frappe.destroy()
 
@@ -126,6 +156,25 @@ def benchmark_search(context, archives, sample, keep):
 	frappe.connect()
 	try:
 		click.echo(json.dumps(search_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
+	finally:
+		frappe.destroy()
+
+
+@crm_archive.command("benchmark-import")
+@click.option("--rows", default=10000, show_default=True)
+@pass_context
+def benchmark_import(context, rows):
+	"""Frappe's Data Import of a Chinese spreadsheet with 5 % bad rows: time, and what was refused why."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import import_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(import_benchmark.run(rows), indent=1, ensure_ascii=False, default=str))
 	finally:
 		frappe.destroy()
 

@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from crm_archive.archive.adoption import (
+	archive_from_customer,
 	create_archives_for_customers,
 	customers_without_archive,
 	make_archive_from_lead,
@@ -74,3 +75,125 @@ class TestAdoption(FrappeTestCase):
 		self.assertEqual(archive.source, lead.source)
 		# idempotent: a second call returns the same archive
 		self.assertEqual(make_archive_from_lead(lead.name), name)
+
+
+class TestSetBasedAdoption(FrappeTestCase):
+	"""`adopt_all` (issue 16) on real Customers with real ERPNext invoices: the same archive values as
+	one-by-one adoption, each archive where its invoices say, idempotent and resumable. It commits (as
+	the bench command does), so the class removes what it made."""
+
+	PREFIX = "_CRM Bulk Adopt "
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from frappe.utils import add_days, nowdate
+
+		from crm_archive.tests.utils import ensure_user, make_sales_invoice
+
+		frappe.db.set_single_value("CRM Archive Settings", "auto_create_archive", 0)  # the default
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+		cls.rep = ensure_user("crm.adopt.rep@example.com")
+		churn_days = frappe.db.get_single_value("CRM Archive Settings", "churn_after_days") or 180
+		cls.names = [make_customer(f"{cls.PREFIX}{i}") for i in range(6)]
+		frappe.db.set_value("Customer", cls.names[0], "account_manager", cls.rep)
+		frappe.db.set_value("Customer", cls.names[1], "customer_type", "Company")
+		make_sales_invoice(cls.names[2], 500)  # a recent buyer → Existing
+		make_sales_invoice(
+			cls.names[3], 800, posting_date=add_days(nowdate(), -(churn_days + 30))
+		)  # → Churned
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		archives = frappe.get_all("Customer Archive", {"customer": ("like", cls.PREFIX + "%")}, pluck="name")
+		if archives:
+			frappe.db.delete("Customer Archive Log", {"customer_archive": ("in", archives)})
+			frappe.db.delete("Customer Archive Access", {"archive": ("in", archives)})
+			frappe.db.delete("Customer Archive", {"name": ("in", archives)})
+		for si in frappe.get_all(
+			"Sales Invoice", {"customer": ("like", cls.PREFIX + "%"), "docstatus": 1}, pluck="name"
+		):
+			frappe.get_doc("Sales Invoice", si).cancel()
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def expected(self, customer):
+		"""What one-by-one adoption stores for this Customer: archive_from_customer, then validate."""
+		row = customers_without_archive(names=[customer])[0]
+		frappe.db.savepoint("one_by_one")
+		doc = archive_from_customer(row)
+		doc.insert(ignore_permissions=True)  # exactly the one-by-one path, undone below
+		values = frappe._dict(doc.as_dict())
+		frappe.db.rollback(save_point="one_by_one")
+		return values
+
+	def test_bulk_equals_one_by_one_and_lands_where_invoices_say(self):
+		from crm_archive.archive.adoption import adopt_all
+
+		expected = {c: self.expected(c) for c in self.names}
+		# killed after the first chunk: what was written is whole, a second run finishes the rest
+		import crm_archive.archive.adoption as adoption
+
+		chunk = adoption.BULK_CHUNK
+		adoption.BULK_CHUNK = 4
+		try:
+			first = adopt_all(publish=False, customers=self.names, stop_after_chunks=1)
+		finally:
+			adoption.BULK_CHUNK = chunk
+		self.assertEqual((first["created"], first["pending"]), (4, 2))
+		self.assertEqual(len(customers_without_archive(names=self.names)), 2)
+		stats = adopt_all(publish=False, customers=self.names)
+		self.assertEqual(stats["created"], 2)
+		self.assertEqual(customers_without_archive(names=self.names), [])
+
+		compared = (
+			"full_name", "company_name", "territory", "industry", "account_manager", "lead", "id_type",
+			"company_size", "completeness_score", "review_required", "verified", "name_search",
+			"name_pinyin", "duplicate_block",
+		)  # fmt: skip
+		archives = {}
+		for customer, doc in expected.items():
+			name = frappe.db.get_value("Customer", customer, "crm_archive")
+			self.assertTrue(name, customer)
+			self.assertTrue(name.startswith("CA-"), name)  # the archive's own series
+			archives[customer] = stored = frappe.get_doc("Customer Archive", name)
+			self.assertEqual(stored.customer, customer)
+			for field in compared:
+				self.assertEqual(stored.get(field) or None, doc.get(field) or None, (customer, field))
+		self.assertEqual(len({a.name for a in archives.values()}), len(self.names))
+
+		# where the invoices say, with the moves logged; no invoice → stays Potential
+		state = {c: a.lifecycle_state for c, a in archives.items()}
+		self.assertEqual(state[self.names[2]], "Existing")
+		self.assertEqual(state[self.names[3]], "Churned")
+		for c in (self.names[0], self.names[1], self.names[4], self.names[5]):
+			self.assertEqual(state[c], "Potential", c)
+		moves = frappe.get_all(
+			"Customer Archive Log",
+			filters={"customer_archive": archives[self.names[3]].name, "event_type": "Lifecycle Change"},
+			fields=["to_value", "trigger"],
+			order_by="creation",
+		)
+		self.assertEqual([m.to_value for m in moves][-1], "Churned")
+		self.assertTrue(archives[self.names[2]].tier)  # re-tiered once, by the one pass
+		self.assertEqual(
+			frappe.db.count(
+				"Customer Archive Log",
+				{
+					"customer_archive": archives[self.names[2]].name,
+					"event_type": "Tier Change",
+					"trigger": "Adoption",
+				},
+			),
+			1,
+		)
+		# the account manager may read their adopted archive (access rows written with the chunk)
+		from crm_archive.permissions import has_archive_permission
+
+		self.assertTrue(has_archive_permission(archives[self.names[0]], "read", self.rep))
+		self.assertFalse(has_archive_permission(archives[self.names[1]], "read", self.rep))
+		# idempotent
+		self.assertEqual(adopt_all(publish=False, customers=self.names)["created"], 0)
+		self.assertEqual(frappe.db.count("Customer Archive", {"customer": ("like", self.PREFIX + "%")}), 6)

@@ -23,6 +23,14 @@ class TestDataImport(FrappeTestCase):
 		frappe.db.commit()
 
 	def test_import_zh_template_partial_success(self):
+		self.import_template("zh")
+
+	def test_zh_headers_map_for_an_english_user_too(self):
+		"""Headers in Chinese work whatever the importing user's language (issue 16)."""
+		self.import_template("en")
+
+	def import_template(self, lang):
+		frappe.cache.delete_value("data_import_column_header_map")  # Frappe caches it per doctype for all
 		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Warn")
 		with open(TEMPLATE, "rb") as f:
 			file_doc = frappe.get_doc(
@@ -33,7 +41,7 @@ class TestDataImport(FrappeTestCase):
 					"is_private": 1,
 				}
 			).insert(ignore_permissions=True)
-		frappe.local.lang = "zh"  # the importing user reads Chinese: translated labels match the headers
+		frappe.local.lang = lang  # the importing user's language
 		frappe.local.lang_full_dict = None
 		di = frappe.get_doc(
 			{

@@ -1,0 +1,43 @@
+"""Chinese column headers in Data Import whatever the importing user's language.
+
+Frappe matches a file's headers to fields by label, fieldname and the label translated into the
+*importing user's* language — and caches that map per doctype for everyone (`data_import_column_header_map`),
+so the shipped Chinese template (客户名称, 手机号码, …) mapped for a 中文 user and not for an English one, or
+for nobody once an English user had filled the cache. For the app's doctypes the map also holds every
+field's Chinese label (the app's translations/zh.csv and Frappe's own), whoever builds it. Installed
+once per process from crm_archive/__init__.py.
+"""
+
+import frappe
+
+DOCTYPES = ("Customer Archive", "Customer Interaction")
+LANGUAGE = "zh"
+
+
+def install():
+	from frappe.core.doctype.data_import import importer
+
+	if getattr(importer, "_crm_archive_zh_headers", False):
+		return
+	original = importer.build_fields_dict_for_column_matching
+
+	def build_fields_dict_for_column_matching(parent_doctype):
+		out = original(parent_doctype)
+		if parent_doctype in DOCTYPES:
+			add_chinese_headers(out, parent_doctype)
+		return out
+
+	importer.build_fields_dict_for_column_matching = build_fields_dict_for_column_matching
+	importer._crm_archive_zh_headers = True
+
+
+def add_chinese_headers(out: dict, doctype: str):
+	from frappe.translate import get_all_translations
+
+	zh = get_all_translations(LANGUAGE)
+	for df in frappe.get_meta(doctype).fields:
+		label = (df.label or "").strip()
+		header = zh.get(label)
+		if header and header not in out:
+			out[header] = df
+			out[f"{header} ({df.fieldname})"] = df
