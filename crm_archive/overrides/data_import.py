@@ -4,8 +4,8 @@ Frappe matches a file's headers to fields by label, fieldname and the label tran
 *importing user's* language — and caches that map per doctype for everyone (`data_import_column_header_map`),
 so the shipped Chinese template (客户名称, 手机号码, …) mapped for a 中文 user and not for an English one, or
 for nobody once an English user had filled the cache. For the app's doctypes the map also holds every
-field's Chinese label (the app's translations/zh.csv and Frappe's own), whoever builds it. Installed
-once per process from crm_archive/__init__.py.
+field's Chinese label (the app's translations/zh.csv and Frappe's own), whoever builds it; and an unknown
+Select value refuses its row, not the file. Installed once per process from crm_archive/__init__.py.
 """
 
 import frappe
@@ -28,6 +28,31 @@ def install():
 		return out
 
 	importer.build_fields_dict_for_column_matching = build_fields_dict_for_column_matching
+
+	# An unknown Select value in one row makes Frappe refuse the whole file (a blocking template
+	# warning); for the app's doctypes it is a notice, and the row alone is refused, with its reason, by
+	# the archive's own validation (archive/document.py validate_select_values).
+	original_validate = importer.Column.validate_values
+
+	def validate_values(self):
+		original_validate(self)
+		if self.doctype == "Customer Archive" and self.df and self.df.fieldtype == "Select":
+			for warning in self.warnings:
+				if warning.get("col") == self.column_number and not warning.get("type"):
+					warning["type"] = "info"
+
+	importer.Column.validate_values = validate_values
+	original_row_value = importer.Row.validate_value
+
+	def validate_value(self, value, col):
+		df = col.df
+		if df and df.fieldtype == "Select" and df.parent == "Customer Archive" and value not in (None, ""):
+			options = importer.get_select_options(df)
+			if options and frappe.utils.cstr(value) not in options:
+				return value  # kept, so the row is refused with its reason instead of stored without it
+		return original_row_value(self, value, col)
+
+	importer.Row.validate_value = validate_value
 	importer._crm_archive_zh_headers = True
 
 

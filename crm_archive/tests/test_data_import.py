@@ -90,7 +90,7 @@ class TestDataImport(FrappeTestCase):
 
 
 class TestDataImportRefusals(FrappeTestCase):
-	BAD = ("_Import Letters", "_Import Bad Id", "_Import Future")
+	BAD = ("_Import Letters", "_Import Bad Id", "_Import Future", "_Import Gender")
 
 	def tearDown(self):
 		for name in frappe.get_all(
@@ -110,11 +110,14 @@ class TestDataImportRefusals(FrappeTestCase):
 		future = add_days(nowdate(), 5)
 		csv = "\n".join(
 			[
-				"Customer Name,Mobile No,ID Type,ID Number,First Contact Date",
-				"_Import Letters,138001380AB,,,",
-				"_Import Bad Id,,Resident Identity Card,110105194912310021,",
-				f"_Import Future,,,,{future}",
-				"_Import Good,13800138000,Resident Identity Card,11010519491231002X,",
+				"Customer Name,Mobile No,ID Type,ID Number,First Contact Date,Gender",
+				"_Import Letters,138001380AB,,,,",
+				"_Import Bad Id,,Resident Identity Card,110105194912310021,,",
+				f"_Import Future,,,,{future},",
+				# an unknown Select value refuses its row (Frappe would refuse the whole file, or with
+				# the warning ignored store the row without the value)
+				"_Import Gender,,,,,Unknown",
+				"_Import Good,13800138000,Resident Identity Card,11010519491231002X,,Female",
 			]
 		)
 		file_doc = frappe.get_doc(
@@ -136,8 +139,8 @@ class TestDataImportRefusals(FrappeTestCase):
 			"Data Import Log", {"data_import": di.name}, ["success", "messages", "exception", "row_indexes"]
 		)
 		failed = [(l.messages or "") + (l.exception or "") for l in logs if not l.success]
-		self.assertEqual(len(failed), 3, failed)
-		for field in ("Mobile No", "ID Number", "First Contact Date"):
+		self.assertEqual(len(failed), 4, failed)
+		for field in ("Mobile No", "ID Number", "First Contact Date", "Gender"):
 			self.assertTrue(any(field in text for text in failed), (field, failed))
 		stored = frappe.get_all("Customer Archive", {"full_name": ("like", "_Import %")}, pluck="full_name")
 		self.assertEqual(stored, ["_Import Good"])

@@ -237,8 +237,13 @@ class TestWorkspace(FrappeTestCase):
 		from crm_archive.crm_archive.dashboard_chart_source.crm_archives_by_lifecycle_state import (
 			crm_archives_by_lifecycle_state as by_state,
 		)
+		from crm_archive.crm_archive.dashboard_chart_source.crm_monthly_spend import crm_monthly_spend
 		from crm_archive.crm_archive.dashboard_chart_source.crm_tier_mix import crm_tier_mix
+		from crm_archive.tiering.test_tiering import archive_with_customer
 
+		before = sum(crm_monthly_spend.get()["datasets"][0]["values"])
+		make_sales_invoice(archive_with_customer("_Workspace Spend").customer, 1234)
+		self.assertEqual(sum(crm_monthly_spend.get()["datasets"][0]["values"]) - before, 1234)
 		data = crm_tier_mix.get(chart_name="Tier Mix")
 		# every tier is named, an empty one too, and archives without a tier are counted apart
 		tiers = frappe.get_all("Customer Tier", pluck="name")
@@ -253,6 +258,7 @@ class TestWorkspace(FrappeTestCase):
 			# the charts are the rep's, not the company's: a new rep's are empty, yet shown to them
 			self.assertEqual(sum(crm_tier_mix.get()["datasets"][0]["values"]), 0)
 			self.assertEqual(sum(by_state.get()["datasets"][0]["values"]), 0)
+			self.assertEqual(sum(crm_monthly_spend.get()["datasets"][0]["values"]), 0)  # not the company's
 			for name in ("Tier Mix", "Archives by Lifecycle State", "Monthly Spend of Archived Customers"):
 				self.assertTrue(
 					has_permission(frappe.get_doc("Dashboard Chart", name), "read", frappe.session.user)

@@ -35,6 +35,7 @@ class CustomerArchive(Document):
 
 	def validate(self):
 		archive.validate_full_name(self)
+		archive.validate_select_values(self)
 		archive.validate_id_number(self)
 		archive.validate_date_of_birth(self)
 		archive.validate_first_contact_date(self)
