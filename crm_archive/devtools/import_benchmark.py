@@ -74,7 +74,9 @@ def make_file(rows: int, seed: int = 16) -> tuple[bytes, dict[int, str], str]:
 			"职业": "采购经理",
 			"手机号码": mobile,
 			"电子邮件": f"imp{i}@example.com",
-			"公司名称": f"{TAG}科技{i % 500:03d}有限公司",
+			# one company each: names in one company are compared for likeness (the duplicate rule), and
+			# "…客户00001" and "…客户00011" are alike
+			"公司名称": f"{TAG}科技{i:05d}有限公司",
 			"员工人数": rng.randint(5, 900),
 			"城市": rng.choice(["北京", "上海", "广州", "深圳"]),
 			"首次接触日期": "2025-06-01",

@@ -91,6 +91,7 @@ class TestSetBasedAdoption(FrappeTestCase):
 
 		from crm_archive.tests.utils import ensure_user, make_sales_invoice
 
+		cls.remove_archives()  # an earlier class may have adopted these Customers and committed
 		frappe.db.set_single_value("CRM Archive Settings", "auto_create_archive", 0)  # the default
 		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
 		cls.rep = ensure_user("crm.adopt.rep@example.com")
@@ -105,13 +106,19 @@ class TestSetBasedAdoption(FrappeTestCase):
 		frappe.db.commit()
 
 	@classmethod
-	def tearDownClass(cls):
-		frappe.db.rollback()
+	def remove_archives(cls):
 		archives = frappe.get_all("Customer Archive", {"customer": ("like", cls.PREFIX + "%")}, pluck="name")
 		if archives:
 			frappe.db.delete("Customer Archive Log", {"customer_archive": ("in", archives)})
 			frappe.db.delete("Customer Archive Access", {"archive": ("in", archives)})
 			frappe.db.delete("Customer Archive", {"name": ("in", archives)})
+		frappe.db.sql("update `tabCustomer` set crm_archive = null where name like %s", cls.PREFIX + "%")
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		cls.remove_archives()
 		for si in frappe.get_all(
 			"Sales Invoice", {"customer": ("like", cls.PREFIX + "%"), "docstatus": 1}, pluck="name"
 		):
