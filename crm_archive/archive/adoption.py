@@ -37,24 +37,26 @@ def customers_without_archive(limit: int | None = None, names: list[str] | None 
 	return query.run(as_dict=True)
 
 
-def archive_from_customer(row: dict) -> "frappe.model.document.Document":
+def archive_fields(row: dict, lead: str | None) -> dict:
+	"""The archive's values for a Customer row (shared by one-by-one and set-based adoption)."""
 	is_company = row.get("customer_type") == "Company"
+	return {
+		"full_name": row["customer_name"] or row["name"],
+		"company_name": row["customer_name"] if is_company else None,
+		"customer": row["name"],
+		"territory": row.get("territory"),
+		"industry": row.get("industry"),
+		"account_manager": row.get("account_manager"),
+		"lead": lead,
+		"lifecycle_state": "Potential",
+	}
+
+
+def archive_from_customer(row: dict) -> "frappe.model.document.Document":
 	lead = row.get("lead_name")
 	if lead and frappe.db.exists("Customer Archive", {"lead": lead}):
 		lead = None
-	doc = frappe.get_doc(
-		{
-			"doctype": "Customer Archive",
-			"full_name": row["customer_name"] or row["name"],
-			"company_name": row["customer_name"] if is_company else None,
-			"customer": row["name"],
-			"territory": row.get("territory"),
-			"industry": row.get("industry"),
-			"account_manager": row.get("account_manager"),
-			"lead": lead,
-			"lifecycle_state": "Potential",
-		}
-	)
+	doc = frappe.get_doc({"doctype": "Customer Archive", **archive_fields(row, lead)})
 	doc.flags.ignore_mandatory = True
 	doc.flags.crm_system_save = True
 	return doc
@@ -169,25 +171,13 @@ def bulk_values(rows: list[dict], names: list[str], taken_leads: set[str]) -> tu
 	]  # fmt: skip
 	values = []
 	for row, name in zip(rows, names, strict=True):
-		is_company = row.get("customer_type") == "Company"
-		full_name = row["customer_name"] or row["name"]
-		company = row["customer_name"] if is_company else None
 		lead = row.get("lead_name")
 		if lead and lead in taken_leads:
 			lead = None
 		elif lead:
 			taken_leads.add(lead)
-		doc = {
-			"full_name": full_name,
-			"company_name": company,
-			"customer": row["name"],
-			"territory": row.get("territory"),
-			"industry": row.get("industry"),
-			"account_manager": row.get("account_manager"),
-			"lead": lead,
-			"lifecycle_state": "Potential",
-			"id_type": "Resident Identity Card",
-		}
+		doc = {**archive_fields(row, lead), "id_type": "Resident Identity Card"}
+		full_name, company = doc["full_name"], doc["company_name"]
 		values.append(
 			(
 				name, now, now, user, user, 0, 0,
