@@ -6,14 +6,18 @@ standard_queries hook, so every Customer Archive link field uses it), the list's
 the same column; all go through frappe.get_list, so a user finds only archives they may read.
 """
 
+import re
+
 import frappe
 from frappe import validate_and_sanitize_search_inputs
 from frappe.utils import cint
 
 from crm_archive.archive import reading
 
-# above this many matches an index read gains nothing over Frappe's own LIKE (the list stops early)
-NARROW_CAP = 5000
+# Up to this many matches the query reads them by primary key (`name in (…)` from the narrow index);
+# above it, matches are common enough that reading the table along `modified` (the list's order) finds a
+# page of them within a few hundred rows (docs/benchmarks.md, Issue 15)
+NARROW_CAP = 500
 
 
 def escape_like(txt: str) -> str:
@@ -25,7 +29,7 @@ def matching_names(pattern: str) -> list[str] | None:
 	`pattern`, read from the narrow `name_search` index (it holds the column and the primary key) instead
 	of the whole table. The text is stored lower-case, so it is compared byte for byte (`like binary`): a
 	collation-aware LIKE costs several times as much per entry (docs/benchmarks.md). None when more
-	than NARROW_CAP match (then the caller's own query is as fast: it stops at its first page)."""
+	than NARROW_CAP match (then the caller's own query is faster: it stops at its first page)."""
 	names = frappe.db.sql_list(
 		"""select name from `tabCustomer Archive`
 		where name_search like binary %(p)s or name like binary %(code)s"""
@@ -35,44 +39,46 @@ def matching_names(pattern: str) -> list[str] | None:
 	return None if len(names) > NARROW_CAP else names
 
 
+_NAME_SEARCH_LIKE = re.compile(r"^`tabCustomer Archive`\.`name_search` like ('(?:[^'\\]|\\.)*')$")
+_SQL_ESCAPES = {"0": "\0", "n": "\n", "r": "\r", "Z": "\x1a"}
+_PLAIN_NAME = re.compile(r"^[\w\- .]+$")
+
+
 def narrow_name_search(query):
-	"""The list's name filter (`name_search like %typed%`, from Frappe's list view, report view or REST)
-	becomes `name in (…)` of the index read above; permissions and other filters apply as before.
-	Called from the query guard's build_conditions for Customer Archive."""
-	filters = query.filters
-	if not filters or query.doctype != "Customer Archive":
-		return
-	items = list(filters.items()) if isinstance(filters, dict) else None
-	if items is not None:
-		for key, value in items:
-			if key == "name_search" and isinstance(value, list | tuple) and len(value) == 2:
-				if str(value[0]).lower() == "like" and value[1]:
-					names = matching_names(str(value[1]))
-					if names is not None:
-						filters["name_search"] = ["is", "set"]
-						filters["name"] = ["in", names or [""]]
-		return
-	for i, f in enumerate(filters):
-		if isinstance(f, dict) or not isinstance(f, list | tuple):
-			continue
-		f = list(f)
-		if len(f) == 3:
-			f = ["Customer Archive", *f]
-		if len(f) >= 4 and f[0] == "Customer Archive" and f[1] == "name_search":
-			if str(f[2]).lower() == "like" and f[3]:
-				names = matching_names(str(f[3]))
-				if names is not None:
-					filters[i] = ["Customer Archive", "name", "in", names or [""]]
-
-
-SEARCHED = ("name", "full_name", "name_search", "customer")
+	"""The name filter (`name_search like %typed%`, from the list view, report view, REST or the link
+	search below), once Frappe has built it, becomes `name in (…)` of the index read above; permissions
+	and other filters apply as before. With more than NARROW_CAP matches it stays a scan, compared byte
+	for byte with the lower-cased pattern (the caller's query then stops at its first page). The list is
+	written here, not passed to Frappe as a filter: escaping thousands of values one by one costs more
+	than the query. Called from the query guard's build_conditions for Customer Archive, after Frappe's."""
+	for conditions in (query.conditions, query.grouped_or_conditions):
+		for i, condition in enumerate(conditions):
+			m = _NAME_SEARCH_LIKE.match(condition) if isinstance(condition, str) else None
+			if not m:
+				continue
+			literal = m[1]
+			pattern = re.sub(r"\\(.)", lambda e: _SQL_ESCAPES.get(e[1], e[1]), literal[1:-1])
+			names = matching_names(pattern)
+			if names is None:
+				conditions[i] = (
+					f"(`tabCustomer Archive`.`name_search` like binary {literal.lower()}"
+					f" or `tabCustomer Archive`.`name` like binary {literal.upper()})"
+				)
+				if "_relevance" in (query.order_by or ""):
+					# the link search: ranking thousands of matches would read them all; the most
+					# recently modified come first, read along the `modified` index up to the first page
+					query.order_by = "`tabCustomer Archive`.`modified` desc"
+			elif names:
+				quoted = ", ".join(f"'{n}'" if _PLAIN_NAME.match(n) else frappe.db.escape(n) for n in names)
+				conditions[i] = f"`tabCustomer Archive`.`name` in ({quoted})"
+			else:
+				conditions[i] = "1 = 0"
 
 
 @frappe.whitelist()
 @validate_and_sanitize_search_inputs
 def search_archives(doctype, txt, searchfield, start, page_len, filters, **kwargs):
 	txt = (txt or "").strip()
-	or_filters = []
 	if isinstance(filters, dict):
 		filters = [
 			["Customer Archive", key, *(value if isinstance(value, list | tuple) else ("=", value))]
@@ -80,12 +86,8 @@ def search_archives(doctype, txt, searchfield, start, page_len, filters, **kwarg
 		]
 	filters = list(filters or [])
 	if txt:
-		pattern = f"%{escape_like(txt)}%"
-		names = matching_names(pattern)
-		if names is None:
-			or_filters = [["Customer Archive", field, "like", pattern] for field in SEARCHED]
-		else:
-			filters.append(["Customer Archive", "name", "in", names or [""]])
+		# narrowed to an index read by narrow_name_search, like the list's filter
+		filters.append(["Customer Archive", "name_search", "like", f"%{escape_like(txt)}%"])
 	escaped = frappe.db.escape(txt.replace("%", "").replace("@", ""))
 	# ranked as Frappe ranks a link search (search_widget: where the text appears, then idx, then the
 	# most recently modified), by the archive's name instead of its CA- code
@@ -93,7 +95,6 @@ def search_archives(doctype, txt, searchfield, start, page_len, filters, **kwarg
 	rows = frappe.get_list(
 		"Customer Archive",
 		filters=filters,
-		or_filters=or_filters,
 		fields=["name", "full_name", "company_name", relevance],
 		order_by="ifnull(_relevance, -9999) desc, `tabCustomer Archive`.idx desc, `tabCustomer Archive`.modified desc",
 		limit_start=cint(start),

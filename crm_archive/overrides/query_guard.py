@@ -43,11 +43,11 @@ def install():
 	original_prepare = DatabaseQuery.prepare_args
 
 	def build_conditions(self):
+		original_build(self)
 		if self.doctype == "Customer Archive":
 			from crm_archive.archive.search import narrow_name_search
 
 			narrow_name_search(self)
-		original_build(self)
 		if not self.flags.ignore_permissions:
 			check_filters(self)
 
