@@ -72,6 +72,24 @@ class TestDuplicatesReport(FrappeTestCase):
 		self.assertEqual(pairs.get(tuple(sorted((a.name, c.name)))), "same mobile")
 		self.assertNotIn("+8613612345678", str(rows))
 
+	def test_report_compares_names_by_reading_like_the_save_check(self):
+		"""张伟 and 張偉 (Traditional) in the same company are a pair in the report as on save; two people
+		called 张伟 in different companies and cities are not."""
+		from crm_archive.crm_archive.report.possible_duplicates.possible_duplicates import execute
+
+		def archive(name, **values):
+			doc = frappe.get_doc({"doctype": "Customer Archive", "full_name": name, **values})
+			doc.flags.ignore_duplicates = True
+			return doc.insert(ignore_permissions=True)
+
+		a = archive("张伟", company_name="_DupRead 华信科技有限公司")
+		b = archive("張偉", company_name="_DupRead 华信科技有限公司")
+		c = archive("张伟", company_name="_DupRead 远方贸易", city="乌鲁木齐")
+		columns, rows, *_ = execute({})
+		pairs = {(r["archive"], r["duplicate"]) for r in rows}
+		self.assertIn(tuple(sorted((a.name, b.name))), pairs)
+		self.assertNotIn(tuple(sorted((b.name, c.name))), pairs)
+
 
 class TestDuplicateSearchIsIndexed(FrappeTestCase):
 	def test_save_check_finds_the_pure_pairs_through_indexes_only(self):

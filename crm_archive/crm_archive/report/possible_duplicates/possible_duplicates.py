@@ -9,19 +9,8 @@ from frappe.utils import cint
 
 from crm_archive.analysis.report_utils import permitted_archives
 from crm_archive.duplicates.matching import find_pairs
+from crm_archive.duplicates.store import FIELDS
 from crm_archive.utils import get_settings, phone_region
-
-FIELDS = [
-	"name",
-	"full_name",
-	"mobile_no",
-	"email_id",
-	"id_number_hash",
-	"company_name",
-	"city",
-	"customer",
-	"account_manager",
-]
 
 
 def execute(filters=None):
