@@ -997,6 +997,9 @@ async function translations(enSessions) {
 				await s.context.close();
 			});
 		}
+		// a Version row with a changed Select value (Value for Money → Premium) on the archive the rep reads
+		const archiveUrl = `/api/resource/Customer Archive/${encodeURIComponent(en[PHONE.name].archive)}`;
+		for (const value of ["Value for Money", "Premium"]) await adminApi("PUT", archiveUrl, { price_preference: value });
 		await setUserLanguage(REP.user, "zh");
 		info("rep.wang's language set to zh");
 		for (const dev of [PHONE, DESKTOP]) {
@@ -1007,6 +1010,17 @@ async function translations(enSessions) {
 				const lang = await s.page.evaluate(() => frappe.boot.lang);
 				if (lang !== "zh") throw new Error(`desk language is ${lang}, not zh`);
 				const zh = await collectPages(s, en[dev.name].archive);
+				if (dev === PHONE) {
+					await openForm(s, en[dev.name].archive);
+					await sleep(800);
+					const v = await s.page.evaluate((values) => {
+						const label = __("Price Preference");
+						const items = [...document.querySelectorAll(".timeline-item")].map((e) => e.textContent.replace(/\s+/g, " ").trim());
+						const text = items.find((t) => t.includes(label)) || "";
+						return { text, zh: values.map((x) => __(x)), english: values.filter((x) => text.includes(x)) };
+					}, ["Value for Money", "Premium"]);
+					record("6.v", "a changed Select value in the form's Version timeline reads in Chinese", Boolean(v.text) && v.zh.every((z) => v.text.includes(z)) && v.english.length === 0, JSON.stringify(v.text.slice(0, 140)));
+				}
 				const dump = path.join(OUT, `texts-${dev.name}.json`);
 				fs.writeFileSync(dump, JSON.stringify({ en: en[dev.name], zh }, null, 1));
 				info(`texts collected: ${dump}`);

@@ -113,3 +113,49 @@ frappe.ui.form.CustomerInteractionQuickEntryForm = class extends frappe.ui.form.
 		}
 	}
 };
+
+// 6. Values in a form's Version timeline ("changed Lifecycle State from Potential to Intentional")
+// in the reader's language: Frappe prints the stored value of a changed field as it is; for a Select
+// field the stored value is an option, translated wherever else the desk shows it.
+(function () {
+	const Form = frappe.ui.form.Form && frappe.ui.form.Form.prototype;
+	if (!Form || Form.__crm_versions) return;
+	Form.__crm_versions = true;
+	const get_docinfo = Form.get_docinfo;
+	Form.get_docinfo = function () {
+		const info = get_docinfo.apply(this, arguments);
+		if (info && info.versions && frappe.boot.lang !== "en") {
+			crm_archive.translate_versions(this.doctype, info.versions);
+		}
+		return info;
+	};
+})();
+
+crm_archive.translate_versions = function (doctype, versions) {
+	const option = (fieldname, value, table) => {
+		const df = frappe.meta.get_docfield(table || doctype, fieldname);
+		return df && df.fieldtype === "Select" && typeof value === "string" && value ? __(value) : value;
+	};
+	for (const version of versions) {
+		if (version.__crm_translated || !version.data) continue;
+		version.__crm_translated = true;
+		let data;
+		try {
+			data = JSON.parse(version.data);
+		} catch (e) {
+			continue;
+		}
+		for (const change of data.changed || []) {
+			change[1] = option(change[0], change[1]);
+			change[2] = option(change[0], change[2]);
+		}
+		for (const row of data.row_changed || []) {
+			const table = frappe.meta.get_docfield(doctype, row[0]);
+			for (const change of row[3] || []) {
+				change[1] = option(change[0], change[1], table && table.options);
+				change[2] = option(change[0], change[2], table && table.options);
+			}
+		}
+		version.data = JSON.stringify(data);
+	}
+};
