@@ -10,6 +10,7 @@ DOMAINS = ("archive", "tiering", "lifecycle", "reminders", "duplicates", "analys
 PURE = {
 	"crm_archive.archive.rules",
 	"crm_archive.archive.reading",
+	"crm_archive.analysis.clv",
 	"crm_archive.duplicates.matching",
 	"crm_archive.lifecycle.states",
 	"crm_archive.reminders.due",
