@@ -225,6 +225,11 @@ def retier_if_needed(doc):
 		return
 	if doc.tier_locked:
 		return
+	if frappe.flags.crm_import_retier is not None:
+		# a Data Import of archives: one set-based re-tier of the imported rows when the file is done
+		# (overrides/data_import.py), not a re-tier (its rule set, its metrics read) per row
+		frappe.flags.crm_import_retier.append(doc.name)
+		return
 	from crm_archive.tiering.store import retier
 
 	retier(archives=[doc.name], trigger="Manual")

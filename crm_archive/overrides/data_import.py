@@ -53,7 +53,35 @@ def install():
 		return original_row_value(self, value, col)
 
 	importer.Row.validate_value = validate_value
+
+	# Imported archives are re-tiered together when the file is done (archive/document.py
+	# retier_if_needed collects them), in chunks like any re-tier.
+	original_import = importer.Importer.import_data
+
+	def import_data(self):
+		if self.doctype != "Customer Archive" or frappe.flags.crm_import_retier is not None:
+			return original_import(self)
+		frappe.flags.crm_import_retier = []
+		try:
+			return original_import(self)
+		finally:
+			names = frappe.flags.crm_import_retier
+			frappe.flags.crm_import_retier = None
+			if names:
+				retier_imported(names)
+
+	importer.Importer.import_data = import_data
 	importer._crm_archive_zh_headers = True
+
+
+def retier_imported(names: list[str]):
+	"""One re-tier of the archives the import stored (a row rolled back after its save is not there)."""
+	from crm_archive.tiering.store import retier
+
+	frappe.db.commit()
+	kept = frappe.get_all("Customer Archive", filters={"name": ("in", names)}, pluck="name")
+	if kept:
+		retier(archives=kept, trigger="Import", commit=True)
 
 
 def add_chinese_headers(out: dict, doctype: str):

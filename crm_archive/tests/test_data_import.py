@@ -80,10 +80,21 @@ class TestDataImport(FrappeTestCase):
 			for r in frappe.get_all(
 				"Customer Archive",
 				{"full_name": ("in", NAMES)},
-				["full_name", "mobile_no", "email_id", "company_size", "headcount"],
+				["name", "full_name", "mobile_no", "email_id", "company_size", "headcount", "tier"],
 			)
 		}
 		self.assertEqual(set(rows), {"张伟", "李娜", "Emma Taylor"})
+		# re-tiered once when the file was done (not a re-tier per row): each has the active rule set's
+		# tier for a customer without invoices, logged with the trigger Import
+		default_tier = frappe.db.get_value("Tier Rule Set", {"is_active": 1}, "default_tier")
+		self.assertTrue(default_tier)
+		self.assertEqual({r.tier for r in rows.values()}, {default_tier})
+		logged = frappe.get_all(
+			"Customer Archive Log",
+			{"customer_archive": ("in", [r.name for r in rows.values()]), "event_type": "Tier Change"},
+			pluck="trigger",
+		)
+		self.assertEqual(sorted(logged), ["Import"] * 3)
 		self.assertEqual(rows["李娜"].mobile_no, "+8613900139000")
 		self.assertEqual(rows["张伟"].company_size, "Medium")
 		self.assertEqual(rows["Emma Taylor"].mobile_no, "+442079460958")
