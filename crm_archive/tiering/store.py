@@ -22,6 +22,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
 
+from crm_archive.tiering import replica
 from crm_archive.tiering import rules as R
 from crm_archive.tiering.conditions import evaluate_condition
 from crm_archive.tiering.metrics import Metrics, empty_metrics, metrics_from_packed, metrics_from_row
@@ -389,12 +390,15 @@ def retier(
 		return stats
 	ranks = tier_ranks()
 	total = len(names)
-	full = customers is None and archives is None and total > CHUNK
+	full = customers is None and archives is None and (total > CHUNK or replica.configured())
 	if full:
-		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1); each chunk
-		# then reads again only the customers whose invoices changed since the run started
+		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
+		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
+		# whose invoices changed since the run started
 		started = now_datetime()  # the site's time zone, as `modified` is
-		all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
+		with replica.reading_replica() as on_replica:
+			all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
+		stats["metrics_read_on"] = "replica" if on_replica else "primary"
 	for start in range(0, total, CHUNK):
 		chunk = fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
 		linked = [r[1] for r in chunk if r[1]]
