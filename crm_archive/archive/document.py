@@ -268,7 +268,7 @@ def set_review_state(doc):
 	before = doc.get_doc_before_save()
 	if before and before.flag_for_review != doc.flag_for_review and not is_tier_manager():
 		frappe.throw(_("Only a CRM Archive Manager can flag an archive for review."), frappe.PermissionError)
-	doc.review_required = int(bool(doc.flag_for_review) or doc.tier in important_tiers())
+	doc.review_required = int(bool(doc.flag_for_review) or bool(doc.tier and doc.tier in important_tiers()))
 	if before and before.verified and any(before.get(f) != doc.get(f) for f in KEY_FIELDS):
 		doc.verified, doc.verified_by, doc.verified_on = 0, None, None
 	elif before:

@@ -33,6 +33,12 @@ class CustomerArchive(Document):
 
 			self.set_onload("tier_reason", explain_archive(self))
 
+	def before_insert(self):
+		if frappe.flags.crm_import_retier is not None:
+			# a row of a Data Import: its Data Import Log says where it came from; no "created" Version
+			# per row (as Frappe does not write one for a document a patch creates)
+			self.flags.ignore_version = True
+
 	def validate(self):
 		archive.validate_full_name(self)
 		archive.validate_select_values(self)
