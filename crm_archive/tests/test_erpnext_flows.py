@@ -192,6 +192,25 @@ class TestPackedRows(FrappeTestCase):
 			self.assertEqual(frappe.db.get_value("Customer Archive", archive, "lifetime_spend"), 1200)
 
 
+class TestLockedWithoutATier(FrappeTestCase):
+	def test_a_locked_archive_without_a_tier_does_not_stop_a_retier(self):
+		"""A tier lock on an archive that has no tier yet (locked before its first re-tier): the run
+		writes its metrics and leaves the tier empty; the review flag stays 0, not NULL (the column is NOT
+		NULL, and `NULL in (…)` is NULL)."""
+		from crm_archive.tiering.store import retier
+
+		archive = archive_with_customer("_Locked No Tier")
+		make_sales_invoice(frappe.db.get_value("Customer Archive", archive.name, "customer"), 700)
+		frappe.db.set_value(
+			"Customer Archive", archive.name, {"tier": None, "tier_locked": 1, "flag_for_review": 0}
+		)
+		retier(archives=[archive.name], trigger="Manual")
+		row = frappe.db.get_value(
+			"Customer Archive", archive.name, ["tier", "review_required", "lifetime_spend"], as_dict=True
+		)
+		self.assertEqual((row.tier, row.review_required, row.lifetime_spend), (None, 0, 700))
+
+
 class TestTierLocksDuringARun(FrappeTestCase):
 	def setUp(self):
 		from crm_archive.tiering.test_tiering import make_rule_set

@@ -581,8 +581,8 @@ def bulk_update_archives(updates: list[tuple[str, dict]], now):
 		frappe.db.sql(
 			f"""UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name
 			SET {sets}, a.`tier_updated_on` = %s,
-				a.`review_required` = (a.`flag_for_review` = 1 OR t.`tier` IN (
-					SELECT `name` FROM `tabCustomer Tier` WHERE `dedicated_account_manager` = 1))""",
+				a.`review_required` = coalesce(a.`flag_for_review` = 1 OR t.`tier` IN (
+					SELECT `name` FROM `tabCustomer Tier` WHERE `dedicated_account_manager` = 1), 0)""",
 			(*values, now),
 		)
 
