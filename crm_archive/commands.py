@@ -66,6 +66,60 @@ def adopt_customers(context):
 		frappe.destroy()
 
 
+@crm_archive.command("retier-parallel")
+@click.option(
+	"--chunk-size",
+	default=10000,
+	show_default=True,
+	type=click.IntRange(min=1),
+	help="Archives per chunk job (each chunk is one job on the long queue)",
+)
+@click.option("--wait", is_flag=True, help="Show the chunks' progress until every chunk is done")
+@pass_context
+def retier_parallel(context, chunk_size, wait):
+	"""A full re-tier split into chunk jobs on the long queue, for as many RQ workers as listen there
+	(every chunk as of today: the same tiers whichever worker runs which chunk)."""
+	import time
+
+	import frappe
+
+	from crm_archive.tiering.parallel import enqueue_full_retier_chunks, run_status
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		run = enqueue_full_retier_chunks(chunk_size=chunk_size)
+		if run.get("already_running"):
+			click.echo(f"run {run['run_id']} is still running ({run['done']}/{run['chunks']} chunks done)")
+		else:
+			click.echo(f"run {run['run_id']}: {run['archives']} archives in {run['chunks']} chunk jobs")
+		if not wait:
+			return
+		started = time.monotonic()
+		with click.progressbar(length=max(run["chunks"], 1), label="Re-tier chunks") as bar:
+			shown = 0
+			while True:
+				status = run_status(run["run_id"])
+				bar.update(status["done"] - shown)
+				shown = status["done"]
+				if status["finished"] or not (status["queued"] or status["started"]):
+					break
+				time.sleep(1)
+		stats = status.get("stats") or {}
+		click.echo(
+			f"{status['done']}/{status['chunks']} chunks done in {time.monotonic() - started:.1f} s "
+			f"by {len(status.get('workers') or [])} workers; {stats.get('changed', 0)} archives changed, "
+			f"{stats.get('tier_changes', 0)} tier changes"
+		)
+		if not status["finished"]:
+			raise click.ClickException(
+				f"{status['failed']} chunks failed (chunks {status.get('failed_chunks')}), "
+				f"{status.get('missing', 0)} missing: see RQ's failed jobs, then run again"
+			)
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-adoption")
 @click.option("--customers", default=100000, show_default=True)
 @click.option("--invoices", default=1000000, show_default=True)
