@@ -31,6 +31,9 @@ boot_session = "crm_archive.boot.boot_session"
 doctype_js = {
 	"Customer": "public/js/customer.js",
 	"Lead": "public/js/lead.js",
+	"Quotation": "public/js/tier_badge.js",
+	"Sales Order": "public/js/tier_badge.js",
+	"Sales Invoice": "public/js/tier_badge.js",
 }
 
 # Document Events (handlers on other apps' doctypes live in overrides/)

@@ -170,3 +170,27 @@ def test_metrics_with_only_returns():
 		{"customer": "R", "window_spend": -200, "lifetime_spend": -200, "window_count": 0}, AS_OF
 	)
 	assert (x.window_spend, x.invoice_count, x.average_order_value, x.recency_days) == (-200, 0, 0, None)
+
+
+# --- the Customer Group a tier gives (crm_archive/tiering/groups.py) -----------------------------------
+
+
+def test_group_follows_the_tier_and_remembers_the_first_group():
+	from crm_archive.tiering.groups import decide
+
+	assert decide("Retail", "VIP Customers", None, True) == ("VIP Customers", "Retail")
+	# a later move between tier groups keeps the group from before the app took over
+	assert decide("VIP Customers", "Key Customers", "Retail", True) == ("Key Customers", "Retail")
+	# already in the tier's group: nothing to move, still remembered so a downgrade gives it back
+	assert decide("VIP Customers", "VIP Customers", "Retail", True) == ("VIP Customers", "Retail")
+
+
+def test_group_is_given_back_when_the_tier_names_none_or_the_setting_is_off():
+	from crm_archive.tiering.groups import decide
+
+	assert decide("VIP Customers", None, "Retail", True) == ("Retail", None)
+	assert decide("VIP Customers", "VIP Customers", "Retail", False) == ("Retail", None)
+	# never taken over: left as it is
+	assert decide("Retail", None, None, True) == ("Retail", None)
+	assert decide("Retail", "VIP Customers", None, False) == ("Retail", None)
+	assert decide("Retail", "", "", True) == ("Retail", None)

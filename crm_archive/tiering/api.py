@@ -1,6 +1,7 @@
 """Desk actions for tiering."""
 
 import frappe
+from frappe import _
 
 from crm_archive.tiering.store import enqueue_retier_all, retier
 
@@ -14,3 +15,14 @@ def retier_now(archive: str | None = None) -> dict:
 		return retier(archives=[archive], trigger="Manual")
 	enqueue_retier_all("Manual")
 	return {"queued": True}
+
+
+@frappe.whitelist()
+def tier_badge(customer: str | None = None) -> dict | None:
+	"""The customer's tier and service policy beside the customer on a Quotation, Sales Order or Sales
+	Invoice — for a user who may read the customer's archive; nothing for anyone else."""
+	from crm_archive.tiering.benefits import tier_badge as badge
+
+	if customer is not None and not isinstance(customer, str):
+		frappe.throw(_("Customer must be a name."), title=_("Invalid Value"))
+	return badge(customer)

@@ -22,7 +22,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
 
-from crm_archive.tiering import replica
+from crm_archive.tiering import benefits, replica
 from crm_archive.tiering import rules as R
 from crm_archive.tiering.conditions import evaluate_condition
 from crm_archive.tiering.metrics import Metrics, empty_metrics, metrics_from_packed, metrics_from_row
@@ -435,6 +435,12 @@ def retier(
 		if publish_progress:
 			done = min(start + CHUNK, total)
 			frappe.publish_progress(done * 100 / total, title=_("Re-tiering"), description=f"{done}/{total}")
+	# each tier's Email Group follows, once for the run (every archive of a full run, else these)
+	stats["email_groups"] = benefits.sync_email_groups(
+		None if customers is None and archives is None else names
+	)
+	if commit:
+		frappe.db.commit()
 	if stats["mixed_currencies"]:
 		frappe.log_error(
 			title=_("Re-tier skipped customers invoiced in different currencies"),
@@ -552,6 +558,10 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 		bulk_update_archives(updates, now)
 	if logs:
 		insert_logs(logs, now, user)
+		if benefits.group_sync_enabled():
+			# the Customer Group follows the tier in the same transaction (ERPNext's pricing reads it)
+			moved = [row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed]
+			benefits.sync_customer_groups(moved, trigger, reference)
 	return len(updates), len(logs)
 
 

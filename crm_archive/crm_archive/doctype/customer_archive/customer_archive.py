@@ -67,6 +67,13 @@ class CustomerArchive(Document):
 		archive.log_tier_override(self)
 		log_lifecycle_change(self)
 		archive.retier_if_needed(self)
+		if not self.flags.in_insert and (
+			self.has_value_changed("email_id") or self.has_value_changed("no_marketing")
+		):
+			# (a new archive joins its tier's group with its first re-tier)
+			from crm_archive.tiering.benefits import sync_email_groups
+
+			sync_email_groups([self.name])
 		if not self.flags.in_insert and not self.flags.lifecycle_trigger:
 			from crm_archive.reminders.store import close_reminders
 

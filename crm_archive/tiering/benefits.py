@@ -1,0 +1,197 @@
+"""Tiers that act inside ERPNext (精准营销): the tier's Customer Group (ERPNext's Pricing Rules and
+Promotional Schemes give the tier its prices), the tier's Email Group (a Newsletter to a tier), and what a
+seller sees of the tier on a Quotation, Sales Order or Sales Invoice.
+
+Both are kept set-based by the engine: the group of the Customers whose tier changed in a re-tier chunk in
+the same transaction as the tier (store.apply), and the Email Groups once per re-tier run (store.retier).
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+from crm_archive.tiering import groups as G
+from crm_archive.utils import get_settings, insert_logs
+
+EMAIL_GROUP_PREFIX = "CRM Tier — "
+GROUP_EVENT = "Customer Group Change"
+BATCH = 1000
+
+
+def group_sync_enabled() -> bool:
+	return bool(cint(get_settings().get("sync_customer_group")))
+
+
+# --- the tier's Customer Group -------------------------------------------------------------------------
+
+
+def sync_customer_groups(
+	archives: list[str] | None = None,
+	trigger: str = "Manual",
+	reference: tuple[str, str] | None = None,
+	enabled: bool | None = None,
+) -> int:
+	"""Move the Customers of these archives (None: every archive with a Customer) into the group their
+	tier names, remembering the group they had, or give that group back; one log row per Customer whose
+	group changes. Bulk writes, no Customer saves (ERPNext's pricing reads the column). Returns the number
+	of Customers moved."""
+	if archives is not None and not archives:
+		return 0
+	enabled = group_sync_enabled() if enabled is None else enabled
+	where = "a.`name` in %(names)s" if archives is not None else "1 = 1"
+	rows = frappe.db.sql(
+		f"""select a.`name`, a.`customer`, c.`customer_group`, t.`customer_group`,
+			a.`customer_group_before_tier`
+		from `tabCustomer Archive` a
+		join `tabCustomer` c on c.`name` = a.`customer`
+		left join `tabCustomer Tier` t on t.`name` = a.`tier`
+		where ifnull(a.`customer`, '') != '' and {where}""",
+		{"names": tuple(archives or ())},
+	)
+	customers, remembered, logs = [], [], []
+	for archive, customer, current, tier_group, before in rows:
+		group, keep = G.decide(current, tier_group, before, enabled)
+		if group and group != current:
+			customers.append((customer, group))
+			logs.append(
+				{
+					"customer_archive": archive,
+					"event_type": GROUP_EVENT,
+					"from_value": current or "",
+					"to_value": group,
+					"trigger": trigger,
+					"reference_doctype": reference[0] if reference else None,
+					"reference_name": reference[1] if reference else None,
+				}
+			)
+		if keep != (before or None):
+			remembered.append((archive, keep))
+	now = now_datetime()
+	_bulk_set("tabCustomer", "customer_group", customers, now)
+	_bulk_set("tabCustomer Archive", "customer_group_before_tier", remembered, None)
+	if logs:
+		insert_logs(logs, now, frappe.session.user)
+	return len(customers)
+
+
+def _bulk_set(table: str, column: str, pairs: list[tuple[str, str | None]], modified):
+	"""UPDATE … JOIN a derived table, BATCH rows a statement (no DDL inside the transaction)."""
+	touch = ", x.`modified` = %(modified)s" if modified else ""
+	for start in range(0, len(pairs), BATCH):
+		part = pairs[start : start + BATCH]
+		derived = " union all ".join(
+			["select %(n0)s as `name`, %(v0)s as `value`"]
+			+ [f"select %(n{i})s, %(v{i})s" for i in range(1, len(part))]
+		)
+		values = {"modified": modified}
+		for i, (name, value) in enumerate(part):
+			values[f"n{i}"], values[f"v{i}"] = name, value
+		frappe.db.sql(
+			f"""update `{table}` x join ({derived}) t on x.`name` = t.`name`
+			set x.`{column}` = t.`value`{touch}""",
+			values,
+		)
+
+
+# --- the tier's Email Group ----------------------------------------------------------------------------
+
+
+def email_group_title(tier: str) -> str:
+	return f"{EMAIL_GROUP_PREFIX}{tier}"
+
+
+def ensure_email_groups() -> dict[str, str]:
+	"""{tier: its Email Group}, creating the missing groups and linking them on the tier."""
+	out = {}
+	for tier, linked in frappe.get_all("Customer Tier", fields=["name", "email_group"], as_list=True):
+		title = email_group_title(tier)
+		if not frappe.db.exists("Email Group", title):
+			frappe.get_doc({"doctype": "Email Group", "title": title}).insert(ignore_permissions=True)
+		if linked != title:
+			frappe.db.set_value("Customer Tier", tier, "email_group", title, update_modified=False)
+		out[tier] = title
+	return out
+
+
+def sync_email_groups(archives: list[str] | None = None) -> dict:
+	"""Members of each tier's Email Group = the emails of that tier's archives, without those marked No
+	Marketing and those unsubscribed from everything. A member who unsubscribed from the group stays
+	unsubscribed (the row is kept, never subscribed again); others who left the tier are removed. With
+	`archives`, only their emails are looked at (an incremental re-tier). Set-based: one INSERT … SELECT
+	and one DELETE … JOIN, whatever the number of archives."""
+	if archives is not None and not archives:
+		return {"added": 0, "removed": 0}
+	ensure_email_groups()
+	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
+	values = {"names": tuple(archives or ()), "now": now_datetime(), "user": frappe.session.user}
+	only = "and a.`name` in %(names)s" if archives is not None else ""
+	wanted = f"""select concat({prefix}, a.`tier`) as `email_group`, lower(trim(a.`email_id`)) as `email`
+		from `tabCustomer Archive` a
+		where ifnull(a.`tier`, '') != '' and ifnull(a.`email_id`, '') != '' and a.`no_marketing` = 0
+			and not exists (select 1 from `tabEmail Unsubscribe` u
+				where u.`global_unsubscribe` = 1 and u.`email` = a.`email_id`)"""
+	added = frappe.db.sql(
+		f"""insert ignore into `tabEmail Group Member` (`name`, `email_group`, `email`, `unsubscribed`,
+			`creation`, `modified`, `owner`, `modified_by`, `docstatus`, `idx`)
+		select md5(concat_ws('|', w.`email_group`, w.`email`)), w.`email_group`, w.`email`, 0,
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0
+		from ({wanted} {only}) w
+		where not exists (select 1 from `tabEmail Group Member` m
+			where m.`email_group` = w.`email_group` and m.`email` = w.`email`)
+		group by w.`email_group`, w.`email`""",
+		values,
+	)
+	# emails of the archives looked at (all, or the given ones): their subscribed rows in a tier group
+	# that they are no longer wanted in go
+	scope = (
+		"""and m.`email` in (select lower(trim(a.`email_id`)) from `tabCustomer Archive` a
+			where a.`name` in %(names)s)"""
+		if archives is not None
+		else ""
+	)
+	frappe.db.sql(
+		f"""delete m from `tabEmail Group Member` m
+		left join ({wanted}) w on w.`email_group` = m.`email_group` and w.`email` = m.`email`
+		where m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0 and w.`email` is null
+			{scope}""",
+		values,
+	)
+	removed = frappe.db.sql("select row_count()")[0][0]
+	frappe.db.sql(
+		f"""update `tabEmail Group` g set g.`total_subscribers` = (select count(*)
+			from `tabEmail Group Member` m where m.`email_group` = g.`name` and m.`unsubscribed` = 0)
+		where g.`name` like concat({prefix}, '%%')"""
+	)
+	return {"added": added or 0, "removed": removed}
+
+
+# --- what a seller sees ----------------------------------------------------------------------------------
+
+
+def tier_badge(customer: str | None) -> dict | None:
+	"""The tier and service policy of this Customer's archive, for a user who may read that archive;
+	None for anyone else (nothing about the archive leaves the server)."""
+	if not customer:
+		return None
+	archive = frappe.db.get_value("Customer", customer, "crm_archive")
+	if not archive or not frappe.has_permission("Customer Archive", "read", archive):
+		return None
+	row = frappe.db.get_value("Customer Archive", archive, ["name", "tier", "account_manager"], as_dict=True)
+	if not row or not row.tier:
+		return {"archive": archive, "tier": None}
+	tier = frappe.db.get_value(
+		"Customer Tier",
+		row.tier,
+		["name", "color", "response_sla_hours", "dedicated_account_manager", "follow_up_interval_days"],
+		as_dict=True,
+	)
+	manager = row.account_manager and frappe.db.get_value("User", row.account_manager, "full_name")
+	return {
+		"archive": archive,
+		"tier": row.tier,
+		"tier_label": _(row.tier),
+		"color": tier.color if tier else None,
+		"sla_hours": cint(tier.response_sla_hours) if tier else 0,
+		"dedicated_account_manager": bool(tier and tier.dedicated_account_manager),
+		"account_manager": manager or row.account_manager,
+	}
