@@ -186,6 +186,31 @@ class TestTierBenefits(FrappeTestCase):
 		# on again: the tiered Customers move to the tier's group at once
 		self.assertEqual(group_of(first), GROUP)
 
+	def test_tier_benefits_report_names_the_group_its_rule_and_last_months_revenue(self):
+		from frappe.utils import add_months, get_first_day
+
+		from crm_archive.crm_archive.report.tier_benefits.tier_benefits import execute
+
+		customer, archive = self.new_archive("_Benefits Report")
+		last_month = add_days(get_first_day(nowdate()), -3)
+		make_sales_invoice(customer, 45000, posting_date=last_month)
+		make_sales_invoice(customer, 5000, posting_date=add_months(last_month, -2))  # not last month
+		self.assertEqual(frappe.db.get_value("Customer Archive", archive, "tier"), TIER)
+		columns, rows, _msg, chart = execute({})
+		row = next(r for r in rows if r["tier"] == TIER)
+		self.assertEqual(row["customer_group"], GROUP)
+		self.assertIn(self.rule.title, row["pricing_rules"])
+		self.assertEqual(row["email_group"], benefits.email_group_title(TIER))
+		expected = frappe.db.sql(
+			"""select sum(si.base_net_total) from `tabSales Invoice` si
+			join `tabCustomer Archive` a on a.customer = si.customer
+			where si.docstatus = 1 and a.tier = %s and si.posting_date between %s and %s""",
+			(TIER, get_first_day(last_month), add_days(get_first_day(nowdate()), -1)),
+		)[0][0]
+		self.assertGreaterEqual(flt(row["revenue_last_month"]), 45000)
+		self.assertEqual(flt(row["revenue_last_month"]), flt(expected))
+		self.assertEqual(len(chart["data"]["labels"]), len(rows))
+
 
 class TestTierEmailGroups(FrappeTestCase):
 	def test_members_follow_the_tier_without_no_marketing_and_unsubscribed(self):
