@@ -120,6 +120,27 @@ def retier_parallel(context, chunk_size, wait):
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-email-groups")
+@click.option("--customers", default=100000, show_default=True)
+@click.option("--invoices", default=1000000, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@pass_context
+def benchmark_email_groups(context, customers, invoices, keep):
+	"""The tiers' Email Groups kept by a full re-tier: membership checked, the sync's share of the run."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import email_group_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(email_group_benchmark.run(customers, invoices, keep), indent=1))
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-adoption")
 @click.option("--customers", default=100000, show_default=True)
 @click.option("--invoices", default=1000000, show_default=True)

@@ -82,6 +82,9 @@ def after_migrate():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	make_default_tiers()
 	ensure_index()
+	from crm_archive.tiering.benefits import ensure_member_index
+
+	ensure_member_index()
 	install_workflow()
 	install_kanban_board()
 	ensure_settings_defaults()
@@ -144,6 +147,7 @@ def before_uninstall():
 	removed = remove_app_data()
 	delete_custom_fields(get_custom_fields())
 	drop_index()
+	frappe.db.sql_ddl("DROP INDEX IF EXISTS `crm_archive_group_email` ON `tabEmail Group Member`")
 	print("crm_archive removed: " + ", ".join(f"{k} {v}" for k, v in removed.items()))
 	print("crm_archive kept: " + "; ".join(KEPT_ON_UNINSTALL))
 

@@ -96,6 +96,16 @@ def _bulk_set(table: str, column: str, pairs: list[tuple[str, str | None]], modi
 # --- the tier's Email Group ----------------------------------------------------------------------------
 
 
+MEMBER_INDEX = "crm_archive_group_email"
+
+
+def ensure_member_index():
+	"""Email Group Member has no index on its email: the sync looks members up by (group, email)."""
+	frappe.db.sql_ddl(
+		f"CREATE INDEX IF NOT EXISTS `{MEMBER_INDEX}` ON `tabEmail Group Member` (`email_group`, `email`)"
+	)
+
+
 def email_group_title(tier: str) -> str:
 	return f"{EMAIL_GROUP_PREFIX}{tier}"
 
@@ -141,8 +151,8 @@ def sync_email_groups(archives: list[str] | None = None) -> dict:
 		group by w.`email_group`, w.`email`""",
 		values,
 	)
-	# emails of the archives looked at (all, or the given ones): their subscribed rows in a tier group
-	# that they are no longer wanted in go
+	# subscribed rows in a tier group that no archive of that tier (without No Marketing) has the email
+	# of go; with `archives`, only rows of their emails are looked at
 	scope = (
 		"""and m.`email` in (select lower(trim(a.`email_id`)) from `tabCustomer Archive` a
 			where a.`name` in %(names)s)"""
@@ -151,9 +161,10 @@ def sync_email_groups(archives: list[str] | None = None) -> dict:
 	)
 	frappe.db.sql(
 		f"""delete m from `tabEmail Group Member` m
-		left join ({wanted}) w on w.`email_group` = m.`email_group` and w.`email` = m.`email`
-		where m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0 and w.`email` is null
-			{scope}""",
+		where m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0 {scope}
+			and not exists (select 1 from `tabCustomer Archive` a
+				where a.`email_id` = m.`email` and a.`no_marketing` = 0
+					and concat({prefix}, a.`tier`) = m.`email_group`)""",
 		values,
 	)
 	removed = frappe.db.sql("select row_count()")[0][0]
