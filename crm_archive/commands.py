@@ -141,6 +141,28 @@ def benchmark_email_groups(context, customers, invoices, keep):
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-parallel")
+@click.option("--customers", default=100000, show_default=True)
+@click.option("--invoices", default=1000000, show_default=True)
+@click.option("--chunk-size", default=10000, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@pass_context
+def benchmark_parallel(context, customers, invoices, chunk_size, keep):
+	"""A full re-tier in one process and split into chunk jobs for one and two RQ workers."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import parallel_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		click.echo(json.dumps(parallel_benchmark.run(customers, invoices, chunk_size, keep), indent=1))
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-adoption")
 @click.option("--customers", default=100000, show_default=True)
 @click.option("--invoices", default=1000000, show_default=True)
