@@ -85,7 +85,13 @@ def run(customers: int = 100000, invoices: int = 1000000, keep: bool = False) ->
 	start = time.perf_counter()
 	benefits.sync_email_groups()
 	frappe.db.commit()
-	sync_alone = time.perf_counter() - start
+	sync_first = time.perf_counter() - start
+
+	def sync():
+		benefits.sync_email_groups()
+		frappe.db.commit()
+
+	sync_alone = best_of(3, sync)
 
 	def full():
 		store.retier(trigger="Manual", as_of=as_of, commit=True)
@@ -104,6 +110,7 @@ def run(customers: int = 100000, invoices: int = 1000000, keep: bool = False) ->
 		"members": check["members"],
 		"membership_equals_tier_archives_with_email": check["equal"],
 		"first_full_retier_s": round(first, 1),
+		"sync_alone_first_after_run_s": round(sync_first, 2),
 		"sync_alone_steady_s": round(sync_alone, 2),
 		"full_retier_without_sync_s": round(without_sync, 2),
 		"full_retier_with_sync_s": round(with_sync, 2),
