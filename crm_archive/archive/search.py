@@ -57,7 +57,9 @@ def narrow_name_search(query):
 			if not m:
 				continue
 			literal = m[1]
-			pattern = re.sub(r"\\(.)", lambda e: _SQL_ESCAPES.get(e[1], e[1]), literal[1:-1])
+			# the LIKE pattern MariaDB would see: Frappe doubles `%` and escapes the value as a literal
+			inner = literal[1:-1].replace("%%", "%")
+			pattern = re.sub(r"\\(.)", lambda e: _SQL_ESCAPES.get(e[1], e[1]), inner)
 			names = matching_names(pattern)
 			if names is None:
 				conditions[i] = (
@@ -86,8 +88,13 @@ def search_archives(doctype, txt, searchfield, start, page_len, filters, **kwarg
 		]
 	filters = list(filters or [])
 	if txt:
-		# narrowed to an index read by narrow_name_search, like the list's filter
-		filters.append(["Customer Archive", "name_search", "like", f"%{escape_like(txt)}%"])
+		# the typed text matched literally (`_` and `%` too) on the narrow index; above NARROW_CAP matches
+		# the filter stays a scan that narrow_name_search makes byte-wise, read along `modified`
+		names = matching_names(f"%{escape_like(txt)}%")
+		if names is None:
+			filters.append(["Customer Archive", "name_search", "like", f"%{txt}%"])
+		else:
+			filters.append(["Customer Archive", "name", "in", names or [""]])
 	escaped = frappe.db.escape(txt.replace("%", "").replace("@", ""))
 	# ranked as Frappe ranks a link search (search_widget: where the text appears, then idx, then the
 	# most recently modified), by the archive's name instead of its CA- code
