@@ -57,10 +57,12 @@ def adopt_customers(context):
 				done[0] = n
 
 			stats = adopt_all(publish=False, progress=progress)
-		moves = (stats.get("retier") or {}).get("lifecycle") or {}
+		final = stats.get("retier") or {}
 		click.echo(
-			f"{stats['created']} archives created; re-tiered: "
-			f"{(stats.get('retier') or {}).get('changed', 0)} tier changes; lifecycle moves: {moves}"
+			f"{stats['created']} archives created with {stats.get('tier_changes', 0)} tier changes and "
+			f"lifecycle moves {stats.get('moves')}; then the full re-tier changed {final.get('changed', 0)} "
+			f"archives and the lifecycle pass moved {final.get('lifecycle') or {}}; seconds: "
+			f"{stats.get('seconds')}"
 		)
 	finally:
 		frappe.destroy()
@@ -167,10 +169,13 @@ def benchmark_parallel(context, customers, invoices, chunk_size, keep):
 @click.option("--customers", default=100000, show_default=True)
 @click.option("--invoices", default=1000000, show_default=True)
 @click.option("--sample", default=300, show_default=True, help="Customers adopted one by one for the ratio")
-@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset (and the adopted archives) afterwards")
+@click.option(
+	"--reuse", is_flag=True, help="Reuse a dataset a --keep run left when it has these numbers (else build)"
+)
 @pass_context
-def benchmark_adoption(context, customers, invoices, sample, keep):
-	"""Set-based adoption of this many Customers against the one-by-one path, with a rep saving meanwhile."""
+def benchmark_adoption(context, customers, invoices, sample, keep, reuse):
+	"""Set-based adoption of this many Customers against the one-by-one path, with reps saving meanwhile."""
 	import json
 
 	import frappe
@@ -180,7 +185,7 @@ def benchmark_adoption(context, customers, invoices, sample, keep):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		result = adoption_benchmark.run(customers, invoices, sample, keep)
+		result = adoption_benchmark.run(customers, invoices, sample, keep, reuse)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
 	finally:
 		frappe.destroy()
@@ -259,8 +264,14 @@ def benchmark_search(context, archives, sample, keep):
 
 @crm_archive.command("benchmark-import")
 @click.option("--rows", default=10000, show_default=True)
+@click.option(
+	"--baseline-rows",
+	default=1000,
+	show_default=True,
+	help="Rows of a sample imported through the previous per-row path, for the ratio (0: none)",
+)
 @pass_context
-def benchmark_import(context, rows):
+def benchmark_import(context, rows, baseline_rows):
 	"""Frappe's Data Import of a Chinese spreadsheet with 5 % bad rows: time, and what was refused why."""
 	import json
 
@@ -271,7 +282,9 @@ def benchmark_import(context, rows):
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		click.echo(json.dumps(import_benchmark.run(rows), indent=1, ensure_ascii=False, default=str))
+		click.echo(
+			json.dumps(import_benchmark.run(rows, baseline_rows), indent=1, ensure_ascii=False, default=str)
+		)
 	finally:
 		frappe.destroy()
 

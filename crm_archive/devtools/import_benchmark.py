@@ -6,6 +6,12 @@ contact in the future, the mobile of an existing archive (a duplicate by the app
 duplicate check *Block*, as a manager importing would, so it is refused and listed). Runs Frappe's import
 job as an English-speaking Administrator, then checks: every good row imported, every bad row in the
 import log with its reason, nothing of a bad row stored. Prints the seconds and the ratio to 2 minutes.
+
+In the same run, a baseline: a sample file of the same kind (`--baseline-rows`, 1,000 by default) imported
+through the previous per-row path — Frappe's own `Importer.import_data`, unwrapped
+(overrides/data_import.py keeps it as `Importer._crm_original_import_data`), so each row re-tiers itself
+and writes its created-Version — and the per-row milliseconds of both paths, their ratio and the old
+path's time projected to the full file.
 """
 
 import io
@@ -38,6 +44,7 @@ def cleanup():
 		part = names[start : start + 5000]
 		frappe.db.delete("Customer Archive Log", {"customer_archive": ("in", part)})
 		frappe.db.delete("Customer Archive Access", {"archive": ("in", part)})
+		frappe.db.delete("Version", {"ref_doctype": "Customer Archive", "docname": ("in", part)})
 		frappe.db.delete("Customer Archive", {"name": ("in", part)})
 	frappe.db.commit()
 
@@ -103,9 +110,75 @@ def make_file(rows: int, seed: int = 16) -> tuple[bytes, dict[int, str], str]:
 	return buffer.getvalue(), bad, existing.mobile_no
 
 
-def run(rows: int = 10000) -> dict:
+def _import(rows: int, per_row: bool = False) -> dict:
+	"""Build the file, run Frappe's import job body on it (errors not swallowed) and check the outcome.
+	per_row: through the previous path (Frappe's own import_data, each row re-tiered and versioned)."""
 	from frappe.core.doctype.data_import.importer import Importer
 
+	content, bad, _mobile = make_file(rows)
+	file_doc = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{TAG.lower()}_{rows}{'_per_row' if per_row else ''}.xlsx",
+			"content": content,
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)
+	di = frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": "Customer Archive",
+			"import_type": "Insert New Records",
+			"import_file": file_doc.file_url,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	importer = Importer(di.reference_doctype, data_import=di)
+	start = time.perf_counter()
+	# the body of Frappe's import job (data_import.start_import)
+	if per_row:
+		importer._crm_original_import_data()
+	else:
+		importer.import_data()
+	frappe.flags.in_import = False
+	elapsed = time.perf_counter() - start
+	di.reload()
+	logs = frappe.get_all(
+		"Data Import Log", {"data_import": di.name}, ["success", "row_indexes", "messages", "exception"]
+	)
+	failed = {}
+	for log in logs:
+		if log.success:
+			continue
+		for row in frappe.parse_json(log.row_indexes or "[]"):
+			failed[int(row)] = (log.messages or "") + (log.exception or "")
+	imported = frappe.db.count("Customer Archive", {"remarks": ("like", f"{TAG} row %")})
+	wrong_reason = [
+		r for r, kind in bad.items() if r in failed and not any(w in failed[r] for w in REASONS[kind])
+	]
+	bad_stored = frappe.db.count(
+		"Customer Archive", {"remarks": ("in", [f"{TAG} row {r - 2}" for r in bad] or [""])}
+	)
+	versions = frappe.db.sql(
+		"""select count(*) from `tabVersion` v join `tabCustomer Archive` a on a.name = v.docname
+		where v.ref_doctype = 'Customer Archive' and a.remarks like %s""",
+		f"{TAG} row %",
+	)[0][0]
+	return {
+		"elapsed": elapsed,
+		"status": di.status,
+		"bad": bad,
+		"failed": failed,
+		"imported": imported,
+		"listed": sum(1 for r in bad if r in failed),
+		"with_reason": sum(1 for r in bad if r in failed) - len(wrong_reason),
+		"bad_stored": bad_stored,
+		"good_refused": sum(1 for r in failed if r not in bad),
+		"versions": versions,
+	}
+
+
+def run(rows: int = 10000, baseline_rows: int = 1000) -> dict:
 	cleanup()
 	settings = frappe.get_single("CRM Archive Settings")
 	mode = settings.duplicate_check
@@ -114,62 +187,44 @@ def run(rows: int = 10000) -> dict:
 	frappe.local.lang = "en"  # whatever the importing user's language: the Chinese headers map
 	frappe.cache.delete_value("data_import_column_header_map")
 	try:
-		content, bad, _mobile = make_file(rows)
-		file_doc = frappe.get_doc(
-			{
-				"doctype": "File",
-				"file_name": f"{TAG.lower()}_{rows}.xlsx",
-				"content": content,
-				"is_private": 1,
-			}
-		).insert(ignore_permissions=True)
-		di = frappe.get_doc(
-			{
-				"doctype": "Data Import",
-				"reference_doctype": "Customer Archive",
-				"import_type": "Insert New Records",
-				"import_file": file_doc.file_url,
-			}
-		).insert(ignore_permissions=True)
-		frappe.db.commit()
-		start = time.perf_counter()
-		# the body of Frappe's import job (data_import.start_import), errors not swallowed
-		Importer(di.reference_doctype, data_import=di).import_data()
-		frappe.flags.in_import = False
-		elapsed = time.perf_counter() - start
-		di.reload()
-		logs = frappe.get_all(
-			"Data Import Log", {"data_import": di.name}, ["success", "row_indexes", "messages", "exception"]
-		)
-		failed = {}
-		for log in logs:
-			if log.success:
-				continue
-			for row in frappe.parse_json(log.row_indexes or "[]"):
-				failed[int(row)] = (log.messages or "") + (log.exception or "")
-		imported = frappe.db.count("Customer Archive", {"remarks": ("like", f"{TAG} row %")})
-		wrong_reason = [
-			r for r, kind in bad.items() if r in failed and not any(w in failed[r] for w in REASONS[kind])
-		]
-		bad_stored = frappe.db.count(
-			"Customer Archive", {"remarks": ("in", [f"{TAG} row {r - 2}" for r in bad] or [""])}
-		)
-		return {
+		result = _import(rows)
+		bad, failed, elapsed = result["bad"], result["failed"], result["elapsed"]
+		out = {
 			"rows": rows,
 			"bad_rows": len(bad),
-			"status": di.status,
+			"status": result["status"],
 			"import_s": round(elapsed, 1),
 			"import_vs_120s_target": round(elapsed / TARGET_S, 2),
-			"good_rows_imported": f"{imported}/{rows - len(bad)}",
-			"bad_rows_listed": f"{sum(1 for r in bad if r in failed)}/{len(bad)}",
-			"bad_rows_listed_with_their_reason": f"{len(bad) - len(wrong_reason) - sum(1 for r in bad if r not in failed)}/{len(bad)}",
-			"bad_rows_stored": bad_stored,
-			"good_rows_refused": sum(1 for r in failed if r not in bad),
+			"good_rows_imported": f"{result['imported']}/{rows - len(bad)}",
+			"bad_rows_listed": f"{result['listed']}/{len(bad)}",
+			"bad_rows_listed_with_their_reason": f"{result['with_reason']}/{len(bad)}",
+			"bad_rows_stored": result["bad_stored"],
+			"good_rows_refused": result["good_refused"],
+			"versions_written": result["versions"],
 			"example_reasons": {
 				kind: next((failed[r][:160] for r, k in bad.items() if k == kind and r in failed), None)
 				for kind in KINDS
 			},
 		}
+		if baseline_rows:
+			# the previous per-row path on a sample of the same kind, in the same run
+			cleanup()
+			old = _import(baseline_rows, per_row=True)
+			per_row_ms = elapsed * 1000 / rows
+			old_ms = old["elapsed"] * 1000 / baseline_rows
+			out["baseline_per_row_path"] = {
+				"rows": baseline_rows,
+				"import_s": round(old["elapsed"], 1),
+				"good_rows_imported": f"{old['imported']}/{baseline_rows - len(old['bad'])}",
+				"bad_rows_listed_with_their_reason": f"{old['with_reason']}/{len(old['bad'])}",
+				"bad_rows_stored": old["bad_stored"],
+				"versions_written": old["versions"],
+				"ms_per_row": round(old_ms, 2),
+				f"projected_{rows}_rows_s": round(old_ms * rows / 1000, 1),
+			}
+			out["ms_per_row"] = round(per_row_ms, 2)
+			out["per_row_path_vs_this"] = round(old_ms / per_row_ms, 2)
+		return out
 	finally:
 		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", mode)
 		frappe.db.commit()

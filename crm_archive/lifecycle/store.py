@@ -240,6 +240,27 @@ def log_lifecycle_change(doc):
 	).insert(ignore_permissions=True)
 
 
+def first_moves(
+	state: str, customer: str | None, first_purchase, last_purchase, as_of, churn_after_days: int
+) -> list[tuple[str, str, str]]:
+	"""(from, to, trigger) of the automatic moves the lifecycle pass (daily) makes, in its order, for an
+	archive the engine has just given these purchase dates — set-based adoption decides them before it
+	inserts the archive: a purchase caught up (catch_up_purchases: Potential or Intentional with a
+	Customer and a first purchase → Existing), then inactivity (mark_inactive_churned: Existing without a
+	purchase for churn_after_days → Churned)."""
+	moves = []
+	if state in (L.POTENTIAL, L.INTENTIONAL) and customer and first_purchase:
+		target = L.after_purchase(state, True)
+		if target and L.allowed(state, target):
+			moves.append((state, target, "Catch-up"))
+			state = target
+	last = getdate(last_purchase) if last_purchase else None
+	target = L.after_inactivity(state, last, getdate(as_of), cint(churn_after_days))
+	if target and L.allowed(state, target):
+		moves.append((state, target, "Inactivity"))
+	return moves
+
+
 def daily(as_of=None) -> dict:
 	"""Daily scheduler event (after the nightly re-tier has refreshed purchase dates): converge every
 	automatic move, set-based — lost invoice jobs are caught up, quiet customers churn."""

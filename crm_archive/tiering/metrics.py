@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -53,11 +53,15 @@ class Metrics:
 	mixed_currencies: bool = False  # invoiced by companies keeping different currencies: sums meaningless
 
 	def as_dict(self) -> dict:
-		d = asdict(self)
-		d.pop("mixed_currencies")
+		# the fields in their order, as dataclasses.asdict gives them, without its deep copy of each
+		# (immutable) value: a tier log's snapshot is built per archive, 100,000 times on a first re-tier
+		d = {f: getattr(self, f) for f in _AS_DICT_FIELDS}
 		for key in ("first_purchase_date", "last_purchase_date"):
 			d[key] = d[key].isoformat() if d[key] else None
 		return d
+
+
+_AS_DICT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "mixed_currencies")
 
 
 def empty_metrics(customer: str) -> Metrics:

@@ -371,8 +371,12 @@ def retier(
 	reference: tuple[str, str] | None = None,
 	publish_progress: bool = False,
 	commit: bool = False,
+	metrics_read: tuple | None = None,
 ) -> dict:
 	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent.
+	`metrics_read`: (rule set, window, company, as of, when read, metrics) of a full aggregate pass the
+	caller made (set-based adoption's); a full run with the same rule set uses it instead of its own
+	pass, each chunk re-reading the customers invoiced since it was read.
 
 	Chunk by chunk, each chunk's archives are read under row locks (SELECT … FOR UPDATE) together with
 	their customers' metrics, evaluated and written before the locks go: a manager's tier lock or an
@@ -395,10 +399,14 @@ def retier(
 		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
 		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
 		# whose invoices changed since the run started
-		started = now_datetime()  # the site's time zone, as `modified` is
-		with replica.reading_replica() as on_replica:
-			all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
-		stats["metrics_read_on"] = "replica" if on_replica else "primary"
+		if metrics_read and metrics_read[:4] == (rule_set.name, rule_set.window_days, company, as_of):
+			started, all_metrics = metrics_read[4:]
+			stats["metrics_read_on"] = "caller's pass"
+		else:
+			started = now_datetime()  # the site's time zone, as `modified` is
+			with replica.reading_replica() as on_replica:
+				all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
+			stats["metrics_read_on"] = "replica" if on_replica else "primary"
 	for start in range(0, total, CHUNK):
 		chunk = fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
 		linked = [r[1] for r in chunk if r[1]]
@@ -479,10 +487,22 @@ def archive_names(customers=None, archives=None) -> list[str]:
 def metric_labels() -> dict[str, str]:
 	"""The words the archive's form uses for each metric, in the site's language."""
 	meta = frappe.get_meta("Customer Archive")
-	return {
+	labels = {
 		f: _(meta.get_label(f))
 		for f in ("window_spend", "invoice_count", "recency_days", "average_order_value")
 	}
+	# and the explanation's phrases (_explain), translated once per run rather than once per archive
+	labels.update(
+		{
+			"_condition": _("condition {0}"),
+			"_rule": _("{0} #{1} → {2}: {3}"),
+			"_always": _("always"),
+			"_default": _("{0}: no rule matched → default {1}"),
+			"_grace": _("downgrade grace since {0}, keeps {1}"),
+			"_locked": _("tier locked at {0}"),
+		}
+	)
+	return labels
 
 
 def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics, labels: dict[str, str]) -> str:
@@ -501,18 +521,16 @@ def _explain(decision: R.Decision, rule_set: R.RuleSet, m: Metrics, labels: dict
 				f"{labels['average_order_value']} {m.average_order_value:,.2f} ≥ {rule.min_average_order_value:,.2f}"
 			)
 		if rule.condition:
-			parts.append(_("condition {0}").format(rule.condition))
-		why = _("{0} #{1} → {2}: {3}").format(
-			rule_set.name, rule.row_id, decision.qualified_tier, "; ".join(parts) or _("always")
+			parts.append(labels["_condition"].format(rule.condition))
+		why = labels["_rule"].format(
+			rule_set.name, rule.row_id, decision.qualified_tier, "; ".join(parts) or labels["_always"]
 		)
 	else:
-		why = _("{0}: no rule matched → default {1}").format(rule_set.name, decision.qualified_tier)
+		why = labels["_default"].format(rule_set.name, decision.qualified_tier)
 	if decision.reason == "grace":
-		why += " | " + _("downgrade grace since {0}, keeps {1}").format(
-			decision.pending_since, decision.new_tier
-		)
+		why += " | " + labels["_grace"].format(decision.pending_since, decision.new_tier)
 	elif decision.reason == "locked":
-		why += " | " + _("tier locked at {0}").format(decision.new_tier)
+		why += " | " + labels["_locked"].format(decision.new_tier)
 	return why
 
 
@@ -523,46 +541,129 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 	labels = metric_labels()
 	updates, logs = [], []
 	for row, m, d in zip(chunk, m_list, decisions, strict=True):
-		rule_label = f"{rule_set.name} #{d.rule.row_id}" if d.rule else f"{rule_set.name} (default)"
-		new = {
-			"tier": d.new_tier or None,
-			"qualified_tier": d.qualified_tier,
-			"tier_pending_since": d.pending_since,
-			"tier_rule": rule_label,
-			"window_spend": m.window_spend,
-			"lifetime_spend": m.lifetime_spend,
-			"invoice_count": m.invoice_count,
-			"average_order_value": m.average_order_value,
-			"first_purchase_date": m.first_purchase_date,
-			"last_purchase_date": m.last_purchase_date,
-		}
+		new = engine_values(d, m, rule_set)
 		if md5(signature(new).encode()).hexdigest() != row[5]:
 			new["tier_reason"] = _explain(d, rule_set, m, labels)
 			updates.append((row[0], new))
 		if d.changed:
-			logs.append(
-				{
-					"customer_archive": row[0],
-					"event_type": "Tier Change",
-					"from_value": d.current_tier or "",
-					"to_value": d.new_tier,
-					"trigger": trigger,
-					"rule_set": rule_set.name,
-					"rule_row": d.rule.row_id if d.rule else "default",
-					"metrics_snapshot": json.dumps(m.as_dict(), ensure_ascii=False, default=str),
-					"reference_doctype": reference[0] if reference else None,
-					"reference_name": reference[1] if reference else None,
-				}
-			)
+			logs.append(tier_change_log(row[0], d, m, rule_set, trigger, reference))
 	if updates:
 		bulk_update_archives(updates, now)
 	if logs:
 		insert_logs(logs, now, user)
-		if benefits.group_sync_enabled():
-			# the Customer Group follows the tier in the same transaction (ERPNext's pricing reads it)
-			moved = [row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed]
-			benefits.sync_customer_groups(moved, trigger, reference)
+		after_tier_changes(
+			[row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed], trigger, reference
+		)
 	return len(updates), len(logs)
+
+
+def engine_values(d: R.Decision, m: Metrics, rule_set: R.RuleSet) -> dict:
+	"""What the engine stores on an archive for a decision (without tier_reason, the explanation)."""
+	return {
+		"tier": d.new_tier or None,
+		"qualified_tier": d.qualified_tier,
+		"tier_pending_since": d.pending_since,
+		"tier_rule": f"{rule_set.name} #{d.rule.row_id}" if d.rule else f"{rule_set.name} (default)",
+		"window_spend": m.window_spend,
+		"lifetime_spend": m.lifetime_spend,
+		"invoice_count": m.invoice_count,
+		"average_order_value": m.average_order_value,
+		"first_purchase_date": m.first_purchase_date,
+		"last_purchase_date": m.last_purchase_date,
+	}
+
+
+def tier_change_log(archive: str, d: R.Decision, m: Metrics, rule_set: R.RuleSet, trigger, reference) -> dict:
+	return {
+		"customer_archive": archive,
+		"event_type": "Tier Change",
+		"from_value": d.current_tier or "",
+		"to_value": d.new_tier,
+		"trigger": trigger,
+		"rule_set": rule_set.name,
+		"rule_row": d.rule.row_id if d.rule else "default",
+		"metrics_snapshot": json.dumps(m.as_dict(), ensure_ascii=False, default=str),
+		"reference_doctype": reference[0] if reference else None,
+		"reference_name": reference[1] if reference else None,
+	}
+
+
+def after_tier_changes(archives: list[str], trigger: str, reference=None):
+	"""What follows the tier changes of these archives in the same transaction, besides their log rows
+	(apply's, and adoption's for the archives it inserts with their first tier)."""
+	if archives and benefits.group_sync_enabled():
+		# the Customer Group follows the tier in the same transaction (ERPNext's pricing reads it)
+		benefits.sync_customer_groups(archives, trigger, reference)
+
+
+class FirstTiering:
+	"""The engine's first re-tier of archives about to be inserted (set-based adoption, issue 16): for each,
+	what apply() would write on its first re-tier — tier, grace, metrics, explanation, review flag — and
+	its Tier Change log row, computed before the insert, so the archive is stored with them (no UPDATE of
+	rows just written, no locked re-read). Metrics as a full re-tier reads them: one aggregate pass when
+	made (of these customers only, when given), then, per chunk, a re-read of the customers invoiced since.
+	Customers invoiced in different currencies are left untiered, as retier() leaves them."""
+
+	def __init__(self, customers: list[str] | None = None, as_of=None):
+		loaded = load_rule_set()
+		self.active = bool(loaded)
+		if not loaded:
+			return
+		self.rule_set, self.company = loaded
+		self.as_of = getdate(as_of or nowdate())
+		self.ranks = tier_ranks()
+		self.labels = metric_labels()
+		self.important = set(
+			frappe.get_all("Customer Tier", filters={"dedicated_account_manager": 1}, pluck="name")
+		)
+		self.started = now_datetime()
+		window = self.rule_set.window_days
+		if customers is None:
+			with replica.reading_replica():
+				self.metrics = fetch_metrics_packed(self.as_of, window, None, self.company)
+		else:
+			self.metrics = fetch_metrics_packed(self.as_of, window, customers, self.company)
+		self.mixed = 0
+
+	def metrics_read(self) -> tuple | None:
+		"""Its aggregate pass, for the full re-tier after the adoption (retier's metrics_read)."""
+		if not self.active:
+			return None
+		return (
+			self.rule_set.name,
+			self.rule_set.window_days,
+			self.company,
+			self.as_of,
+			self.started,
+			self.metrics,
+		)
+
+	def decide(self, archives: list[tuple[str, str | None]], trigger: str, reference=None):
+		"""[(archive, customer)] of new, unlocked archives → ({archive: values to store}, [log rows]);
+		an archive missing from the values is left untiered (mixed currencies)."""
+		if not self.active:
+			return {}, []
+		linked = [c for _a, c in archives if c]
+		metrics = {c: self.metrics[c] for c in linked if c in self.metrics}
+		fresh = invoiced_since(self.started, linked)
+		if fresh:
+			metrics.update(fetch_metrics_packed(self.as_of, self.rule_set.window_days, fresh, self.company))
+			for c in set(fresh) - set(metrics):
+				metrics.pop(c, None)
+		mixed = {c for c, m in metrics.items() if m.mixed_currencies}
+		self.mixed += len(mixed)
+		archives = [(a, c) for a, c in archives if c not in mixed]
+		m_list = [metrics.get(c) or empty_metrics(c or a) for a, c in archives]
+		decisions = R.evaluate(m_list, self.rule_set, {}, self.ranks, self.as_of, safe_condition)
+		values, logs = {}, []
+		for (archive, _c), m, d in zip(archives, m_list, decisions, strict=True):
+			new = engine_values(d, m, self.rule_set)
+			new["tier_reason"] = _explain(d, self.rule_set, m, self.labels)
+			new["review_required"] = int(bool(new["tier"]) and new["tier"] in self.important)
+			values[archive] = new
+			if d.changed:
+				logs.append(tier_change_log(archive, d, m, self.rule_set, trigger, reference))
+		return values, logs
 
 
 UPDATE_COLUMNS = (
@@ -601,17 +702,26 @@ def bulk_update_archives(updates: list[tuple[str, dict]], now):
 
 
 def retier_all(
-	trigger: str = "Scheduled", as_of=None, publish_progress: bool = True, converge_lifecycle: bool = False
+	trigger: str = "Scheduled",
+	as_of=None,
+	publish_progress: bool = True,
+	converge_lifecycle: bool = False,
+	metrics_read: tuple | None = None,
 ) -> dict:
 	"""Full re-tier; two full runs never overlap (the job id dedups the queue, a database lock the rest).
-	Incremental jobs take no such lock: the row locks of each chunk keep them and a full run consistent."""
+	Incremental jobs take no such lock: the row locks of each chunk keep them and a full run consistent.
+	`metrics_read`: see retier."""
 	if not _get_lock(FULL_LOCK_NAME, timeout=0):
 		frappe.logger("crm_archive").info("full re-tier skipped: another full re-tier is running")
 		return {"skipped": "another full re-tier is running"}
 	try:
 		# Commit chunk by chunk in real runs; inside tests the test case's rollback must keep working.
 		stats = retier(
-			trigger=trigger, as_of=as_of, publish_progress=publish_progress, commit=not frappe.flags.in_test
+			trigger=trigger,
+			as_of=as_of,
+			publish_progress=publish_progress,
+			commit=not frappe.flags.in_test,
+			metrics_read=metrics_read,
 		)
 		if converge_lifecycle:
 			from crm_archive.lifecycle.store import daily as lifecycle_daily
