@@ -19,7 +19,7 @@ from frappe.utils import add_days, get_bench_path, getdate, now_datetime, nowdat
 from frappe.utils.background_jobs import get_job, get_redis_conn
 from rq import Worker
 
-from crm_archive.tests.utils import make_customer, make_sales_invoice, test_company
+from crm_archive.tests.utils import make_customer, make_sales_invoice, test_company, use_default_rule_set
 from crm_archive.tiering import parallel, store
 
 PREFIX = "_Par "
@@ -72,6 +72,7 @@ class TestParallelRetier(FrappeTestCase):
 		cls.workers, cls.logs = [], []
 		cls.as_of = getdate(nowdate())
 		cls.remove_data()
+		use_default_rule_set()  # the start states assume its 30-day downgrade grace
 		cls.start_workers()  # they import while the data is made
 		try:
 			cls.make_data()

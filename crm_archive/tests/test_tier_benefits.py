@@ -9,7 +9,7 @@ from frappe.utils import add_days, flt, nowdate
 from crm_archive.devtools.setup_site import SERVICE_ITEM
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
-from crm_archive.tests.utils import make_sales_invoice, test_company
+from crm_archive.tests.utils import make_sales_invoice, test_company, use_default_rule_set
 from crm_archive.tiering import benefits, store
 from crm_archive.tiering.test_tiering import make_rule_set
 
@@ -301,6 +301,7 @@ class TestTierBadge(FrappeTestCase):
 			for archive in frappe.get_all("Customer Archive", {"customer": customer}, pluck="name"):
 				frappe.db.delete("Customer Archive Log", {"customer_archive": archive})
 				frappe.delete_doc("Customer Archive", archive, force=True, ignore_permissions=True)
+		use_default_rule_set()  # its committed _Badge Rules (grace 0) would tier every later class
 		frappe.db.commit()
 		super().tearDownClass()
 

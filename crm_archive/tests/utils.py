@@ -27,6 +27,19 @@ def before_tests():
 TEST_COMPANY = "CRM Test Co"
 
 
+def use_default_rule_set() -> None:
+	"""Make the installed default rule set (30-day downgrade grace) the only active one, without a re-tier.
+	A test class that activates its own rule set and commits would otherwise decide the tiers of every
+	class after it; classes that rely on the default call this first, those that change it call it last."""
+	from crm_archive.install import DEFAULT_RULE_SET
+
+	for name in frappe.get_all(
+		"Tier Rule Set", {"is_active": 1, "name": ("!=", DEFAULT_RULE_SET)}, pluck="name"
+	):
+		frappe.db.set_value("Tier Rule Set", name, "is_active", 0)
+	frappe.db.set_value("Tier Rule Set", DEFAULT_RULE_SET, "is_active", 1)
+
+
 def testing_this_app(argv: list[str]) -> bool:
 	"""Does this `bench run-tests` command line run crm_archive's tests?"""
 

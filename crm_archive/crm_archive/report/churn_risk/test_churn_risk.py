@@ -6,7 +6,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.churn_risk.churn_risk import execute
-from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
+from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice, use_default_rule_set
 from crm_archive.utils import get_settings
 
 MANAGER = "crm.churn.manager@example.com"
@@ -17,6 +17,7 @@ class TestChurnRisk(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		use_default_rule_set()  # the tiers below assume its 30-day downgrade grace
 		cls.today = getdate(nowdate())
 		ensure_user(MANAGER), ensure_user(REP)
 		day = lambda n: add_days(cls.today, -n)  # noqa: E731
