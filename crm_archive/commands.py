@@ -220,6 +220,34 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 		frappe.destroy()
 
 
+@crm_archive.command("benchmark-clv")
+@click.option("--customers", default=100000, show_default=True)
+@click.option("--invoices", default=1000000, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the ZZCLV- dataset afterwards")
+@click.option("--no-write", is_flag=True, help="Skip the set-based write of p_alive etc. on the archives")
+@click.option("--cleanup", "only_cleanup", is_flag=True, help="Only remove a kept ZZCLV- dataset")
+@pass_context
+def benchmark_clv(context, customers, invoices, keep, no_write, only_cleanup):
+	"""The CLV pipeline (read, summarize, fit, score) against the covering-index aggregate, and its peak RSS."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import clv_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		if only_cleanup:
+			clv_benchmark.cleanup()
+			click.echo("benchmark dataset removed")
+			return
+		result = clv_benchmark.run(customers, invoices, keep=keep, write=not no_write)
+		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+	finally:
+		frappe.destroy()
+
+
 @crm_archive.command("benchmark-duplicates")
 @click.option("--archives", default=100000, show_default=True)
 @click.option("--sample", default=200, show_default=True, help="Saves timed")

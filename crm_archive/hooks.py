@@ -86,8 +86,9 @@ ignore_links_on_delete = ["Customer Archive Log"]
 # ---------------
 scheduler_events = {
 	"daily_long": [
-		# one job, in order: the full re-tier refreshes purchase dates, then every automatic lifecycle move
-		"crm_archive.tiering.store.scheduled_retier",
+		# one job, in order: the CLV refresh (p_alive, expected_purchases_90d, clv_12m on the archives), then
+		# the full re-tier (its conditions read them; it refreshes purchase dates), then every lifecycle move
+		"crm_archive.analysis.clv_store.nightly",
 		"crm_archive.reminders.store.daily",
 		"crm_archive.access.daily_check",
 	],

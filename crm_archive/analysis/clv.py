@@ -40,19 +40,25 @@ MIN_REPEAT_BUYERS = 10
 # Log-parameters are kept within these bounds while fitting; an optimum on a bound is reported as not
 # converged (the data do not identify that parameter: e.g. b → ∞ when nobody seems to drop out).
 LOG_PARAM_BOUNDS = (math.log(1e-6), math.log(1e6))
+# … and so is one within this factor of a bound: on a likelihood that keeps rising toward the bound the
+# optimizer may stop on the flat ridge short of it (a = 1.4e-6 on purchases without any dropout).
+BOUND_MARGIN = 10.0
 # Near a = 1 (0/0) and near a = r + whole number (degenerate ₂F₁) eq. 10 is interpolated in a within this
 # distance instead of evaluated (see _alive_mean).
 _A_WINDOW = 1e-3
 
 __all__ = [
+	"BOUND_MARGIN",
 	"LOG_PARAM_BOUNDS",
 	"MIN_CUSTOMERS",
 	"MIN_REPEAT_BUYERS",
+	"ArraySummaries",
 	"BGNBDFit",
 	"CustomerSummary",
 	"GammaGammaFit",
 	"HoldoutActuals",
 	"ModelError",
+	"PurchaseDays",
 	"Scores",
 	"bgnbd_log_likelihood",
 	"compress",
@@ -64,10 +70,14 @@ __all__ = [
 	"fit_gamma_gamma",
 	"gamma_gamma_log_likelihood",
 	"holdout_actuals",
+	"holdout_actuals_arrays",
 	"model_check",
+	"model_check_arrays",
 	"p_alive",
+	"purchase_days_arrays",
 	"score",
 	"summarize",
+	"summarize_arrays",
 	"to_arrays",
 ]
 
@@ -268,12 +278,13 @@ def _fit_outcome(z: np.ndarray, value: float, success: bool, message: str, names
 	if not math.isfinite(value):
 		message += "; the log-likelihood is not finite"
 	lo, hi = LOG_PARAM_BOUNDS
-	at_bound = [n for n, zi in zip(names, z, strict=True) if zi <= lo + 1e-6 or zi >= hi - 1e-6]
+	margin = math.log(BOUND_MARGIN)
+	at_bound = [n for n, zi in zip(names, z, strict=True) if zi <= lo + margin or zi >= hi - margin]
 	if at_bound:
 		converged = False
 		message += (
 			f"; {', '.join(at_bound)} reached the bound {math.exp(lo):g} or {math.exp(hi):g}"
-			" (not identified by the data)"
+			f" (within a factor {BOUND_MARGIN:g}: not identified by the data)"
 		)
 	return converged, message
 
@@ -355,7 +366,9 @@ def _alive_mean_quad(r, alpha, a, b, t, x, T) -> float:
 	the posterior given alive being λ ~ Gamma(r+x, α+T), p ~ Beta(a, b+x), and E[Y(t) | λ, p, alive] =
 	(1 − e^{−λpt})/p. QUADPACK on pieces (every half decade of p below 20/(b+x), where the Beta mass ends,
 	and where g bends, p = (α+T)/((r+x) t)); singular endpoint factors p^{a−1}, (1−p)^{b+x−1} go to its
-	algebraic weight. Accurate to ~1e-11 relative; ~1 ms a call."""
+	algebraic weight. Accurate to ~1e-11 relative; ~1 ms a call. A Beta too concentrated for floats (a and
+	b+x both near 1e6, as a fit running to its bounds leaves them: B(a, b+x) underflows) is its point mass:
+	g at the mean a/(a+b+x), off by a relative O(1/(a+b+x))."""
 	k, s, beta = r + x, t / (alpha + T), b + x
 	if t <= 0:
 		return 0.0
@@ -363,6 +376,10 @@ def _alive_mean_quad(r, alpha, a, b, t, x, T) -> float:
 
 	def g(p):  # → k s at p = 0
 		return -math.expm1(-k * math.log1p(p * s)) / p if p > 0 else k * s
+
+	norm = math.exp(special.betaln(a, beta))
+	if not (norm > 0 and math.isfinite(norm)):
+		return g(a / (a + beta))
 
 	def full(p):
 		return g(p) * p**a1 * (1 - p) ** b1
@@ -386,7 +403,8 @@ def _alive_mean_quad(r, alpha, a, b, t, x, T) -> float:
 			total += integrate.quad(lambda p: g(p) * p**a1, lo, hi, weight="alg", wvar=(0, b1), **opts)[0]
 		else:
 			total += integrate.quad(full, lo, hi, **opts)[0]
-	return total / math.exp(special.betaln(a, beta))
+	value = total / norm
+	return value if math.isfinite(value) and total > 0 else g(a / (a + beta))
 
 
 def _singular_a(r: float, a: float) -> float | None:
@@ -514,7 +532,8 @@ def fit_gamma_gamma(x, m_x, *, weights=None, initial=None, maxiter: int = 1000, 
 	"""Maximum-likelihood Gamma-Gamma fit on the repeat buyers (x >= 1; others are ignored) by L-BFGS-B on
 	log(p, q, v) with the analytic gradient. ModelError for fewer than MIN_REPEAT_BUYERS repeat buyers or a
 	non-positive m_x; not converged — also when q <= 1, where the mean spend is infinite — is reported by
-	converged=False and message."""
+	converged=False and message. The spends are fitted in units of their mean (v is a scale: v for m_x / c
+	is v / c), so the parameter bounds hold for any currency — 100,000 a purchase in IDR as 100 in CNY."""
 	x, m, w = _spend_rows(x, m_x, weights)
 	if w.sum() < MIN_REPEAT_BUYERS:
 		raise ModelError(
@@ -523,14 +542,17 @@ def fit_gamma_gamma(x, m_x, *, weights=None, initial=None, maxiter: int = 1000, 
 	rows, inverse = np.unique(np.column_stack([x, m]), axis=0, return_inverse=True)
 	x, m, w = rows[:, 0], rows[:, 1], np.bincount(inverse.ravel(), weights=w, minlength=len(rows))
 	n = float(w.sum())
+	unit = float(np.dot(w, m) / n)  # the mean spend: the fit's money unit
+	scaled = m / unit
 	if initial is None:  # p = 2, q = 3 and v matching the mean spend, E[m] = v p / (q − 1)
-		start = np.log([2.0, 3.0, float(np.dot(w, m) / n)])
+		start = np.log([2.0, 3.0, 1.0])
 	else:
-		start = np.log(_params(initial, 3, "initial Gamma-Gamma"))
+		p0, q0, v0 = _params(initial, 3, "initial Gamma-Gamma")
+		start = np.log([p0, q0, v0 / unit])
 
 	def objective(z):
 		p, q, v = np.exp(z)
-		ll, grads = _gg_terms(p, q, v, x, m)
+		ll, grads = _gg_terms(p, q, v, x, scaled)
 		value = -np.dot(w, ll) / n
 		grad = np.array([-np.dot(w, g) / n * theta for g, theta in zip(grads, (p, q, v), strict=True)])
 		if not np.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -541,6 +563,7 @@ def fit_gamma_gamma(x, m_x, *, weights=None, initial=None, maxiter: int = 1000, 
 		raise ModelError("the spend model's likelihood is not finite at the initial parameters")
 	z, success, message = _minimize(objective, start, maxiter, tol)
 	p, q, v = (float(val) for val in np.exp(z))
+	v *= unit
 	value = float(np.dot(w, _gg_terms(p, q, v, x, m)[0]))
 	converged, message = _fit_outcome(z, value, success, message, ("p", "q", "v"))
 	if q <= 1:
@@ -745,8 +768,15 @@ def model_check(params, calibration, holdout: HoldoutActuals) -> list[dict]:
 	calibration customers of eq. 10, i.e. conditional on each one's history), expected_unconditional
 	(Σ E[X(T+e)] − E[X(T+s)] by eq. 9, the tracking forecast that ignores the histories) and cumulative
 	actual_cumulative, expected_cumulative."""
-	r, alpha, a, b = _params(params, 4, "BG/NBD")
 	x, t_x, T, _ = to_arrays(calibration)
+	return model_check_arrays(params, x, t_x, T, holdout)
+
+
+def model_check_arrays(params, x, t_x, T, holdout: HoldoutActuals) -> list[dict]:
+	"""model_check on the calibration customers' (x, t_x, T) arrays (summarize_arrays at the calibration
+	end, or to_arrays of summarize's result) — the same rows."""
+	r, alpha, a, b = _params(params, 4, "BG/NBD")
+	x, t_x, T = _array(x, "x"), _array(t_x, "t_x"), _array(T, "T")
 	if len(x) == 0:
 		raise ModelError("no calibration customers to check the model on")
 	x, t_x, T = _summaries(x, t_x, T)
@@ -774,3 +804,136 @@ def model_check(params, calibration, holdout: HoldoutActuals) -> list[dict]:
 		)
 		prev_cond, prev_uncond = cond, uncond
 	return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the same summaries from arrays (vectorised: a million invoices without a Python object per row)
+
+
+class PurchaseDays(NamedTuple):
+	"""One entry per (customer, day) whose net amount is > 0, sorted by customer, then day."""
+
+	customer: np.ndarray  # int64 customer codes
+	day: np.ndarray  # int64 day numbers
+	net: np.ndarray  # float64 net amount of the day
+
+
+class ArraySummaries(NamedTuple):
+	"""summarize_arrays' result: one entry per customer with a purchase day, in ascending customer code.
+	x, t_x, T, m_x as in CustomerSummary (float arrays, ready for the fits); first, last: day numbers."""
+
+	customer: np.ndarray
+	x: np.ndarray
+	t_x: np.ndarray
+	T: np.ndarray
+	m_x: np.ndarray
+	first: np.ndarray
+	last: np.ndarray
+
+
+def _int_array(values: Any, name: str) -> np.ndarray:
+	arr = np.asarray(values)
+	if arr.ndim != 1:
+		raise ModelError(f"{name} must be one-dimensional")
+	if arr.size and not np.issubdtype(arr.dtype, np.integer):
+		as_float = np.asarray(arr, dtype=float)
+		if not np.all(np.isfinite(as_float)) or np.any(as_float != np.floor(as_float)):
+			raise ModelError(f"{name} must hold whole numbers")
+	return arr.astype(np.int64)
+
+
+def purchase_days_arrays(customer, day, amount, until: int, *, decimals: int | None = 6) -> PurchaseDays:
+	"""The purchase days of summarize, from parallel arrays: customer codes (integers), day numbers (whole
+	days on any one origin, as `until`) and net amounts (invoices positive, credit notes negative). Rows
+	after `until` are ignored; one customer's amounts of one day are added up (rounded to `decimals`, so that
+	a credit note cancelling its invoice nets to exactly 0 whatever the float sums leave; None: no rounding,
+	summarize's arithmetic) and the day is a purchase when the sum is > 0. Stable: the input order is kept
+	within a day (the sums are summarize's, term by term); input already in (customer, day) order — as the
+	database returns it — is not sorted again."""
+	c, d = _int_array(customer, "customer"), _int_array(day, "day")
+	v = _array(amount, "amount")
+	if not (len(c) == len(d) == len(v)):
+		raise ModelError("customer, day and amount must have the same length")
+	keep = d <= int(until)
+	if not np.all(keep):
+		c, d, v = c[keep], d[keep], v[keep]
+	if len(c) > 1:
+		ordered = np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (d[1:] >= d[:-1])))
+		if not ordered:
+			order = np.lexsort((d, c))  # stable: same-day amounts keep their order
+			c, d, v = c[order], d[order], v[order]
+	if len(c) == 0:
+		empty = np.zeros(0, dtype=np.int64)
+		return PurchaseDays(empty, empty.copy(), np.zeros(0))
+	starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (d[1:] != d[:-1])])
+	net = np.add.reduceat(v, starts)
+	if decimals is not None:
+		net = np.round(net, decimals)
+	bought = net > 0
+	return PurchaseDays(c[starts][bought], d[starts][bought], net[bought] + 0.0)
+
+
+def summarize_arrays(customer, day, amount, as_of: int, *, decimals: int | None = 6) -> ArraySummaries:
+	"""summarize on arrays (see purchase_days_arrays for the inputs): per customer with a purchase day by
+	as_of, x = purchase days − 1, t_x = last − first, T = as_of − first, m_x = mean net amount of the
+	repeat purchase days (0 when x == 0) — the same figures as summarize on the same rows, vectorised."""
+	days = purchase_days_arrays(customer, day, amount, as_of, decimals=decimals)
+	return _summaries_of(days, int(as_of))
+
+
+def _summaries_of(days: PurchaseDays, as_of: int) -> ArraySummaries:
+	c, d, net = days
+	if len(c) == 0:
+		empty = np.zeros(0)
+		codes = np.zeros(0, dtype=np.int64)
+		return ArraySummaries(codes, empty, empty, empty, empty, codes, codes)
+	first_idx = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+	counts = np.diff(np.r_[first_idx, len(c)])
+	last_idx = first_idx + counts - 1
+	first, last = d[first_idx], d[last_idx]
+	repeat = net.copy()
+	repeat[first_idx] = 0.0  # the first purchase is not part of m_x
+	repeat_sum = np.add.reduceat(repeat, first_idx)
+	x = (counts - 1).astype(float)
+	m_x = np.where(x > 0, repeat_sum / np.maximum(x, 1.0), 0.0)
+	return ArraySummaries(
+		c[first_idx], x, (last - first).astype(float), (as_of - first).astype(float), m_x, first, last
+	)
+
+
+def holdout_actuals_arrays(
+	customer,
+	day,
+	amount,
+	calibration_end: int,
+	holdout_end: int,
+	*,
+	period_days: int = 7,
+	decimals: int | None = 6,
+) -> HoldoutActuals:
+	"""holdout_actuals on arrays: purchase days in (calibration_end, holdout_end] (day numbers) of the
+	customers whose first purchase day is on or before calibration_end; per_customer maps customer code →
+	count."""
+	cal, end = int(calibration_end), int(holdout_end)
+	length = end - cal
+	if length <= 0:
+		raise ModelError("the holdout must end after the calibration end")
+	if period_days <= 0:
+		raise ModelError("period_days must be positive")
+	c, d, _net = purchase_days_arrays(customer, day, amount, end, decimals=decimals)
+	by_period = [0] * math.ceil(length / period_days)
+	if len(c) == 0:
+		return HoldoutActuals({}, by_period, int(period_days), length)
+	first_idx = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+	counts = np.diff(np.r_[first_idx, len(c)])
+	first = np.repeat(d[first_idx], counts)
+	hold = (first <= cal) & (d > cal)
+	offsets = d[hold] - cal
+	periods = np.bincount((offsets - 1) // period_days, minlength=len(by_period))
+	codes, per = np.unique(c[hold], return_counts=True)
+	return HoldoutActuals(
+		{int(k): int(n) for k, n in zip(codes, per, strict=True)},
+		[int(n) for n in periods],
+		int(period_days),
+		length,
+	)

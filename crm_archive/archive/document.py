@@ -399,6 +399,11 @@ ENGINE_FIELDS = (
 	"last_purchase_date",
 	"recency_days",
 	"metrics_as_of",
+	# the nightly CLV refresh's predictions (tier conditions read them)
+	"p_alive",
+	"expected_purchases_90d",
+	"clv_12m",
+	"clv_as_of",
 )
 
 

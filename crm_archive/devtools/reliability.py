@@ -493,6 +493,10 @@ def _state_check(rule_set_loaded, today) -> dict:
 				half += 1
 	archives = fetch_archives_packed()
 	m_list = [fresh.get(a[1]) or empty_metrics(a[1] or a[0]) for a in archives]
+	from crm_archive.tiering import predictions
+
+	if predictions.used_by(rule_set):
+		predictions.attach(m_list)
 	current = {
 		m.customer: R.Current(
 			tier=a[2], pending_since=frappe.utils.getdate(a[3]) if a[3] else None, locked=a[4]

@@ -50,10 +50,12 @@ DEADLINE_SECONDS = 420  # soft budget for the enumerated phase
 APP_REPORTS = [
 	"Customer Value Analysis",
 	"Churn Risk",
+	"Customer Lifetime Value",
 	"Customer Transaction History",
 	"Follow-ups Due",
 	"Lifecycle Funnel",
 	"Possible Duplicates",
+	"Tier Benefits",
 	"Tier Distribution and Movements",
 ]
 ERPNEXT_REPORTS = ["Customer Ledger Summary", "Customer Addresses And Contacts", "Inactive Customers"]
@@ -1382,7 +1384,12 @@ def probe_exports(prober: Prober):
 					},
 					"frappe.desk.reportview.export_query",
 				)
-			for report in ("Customer Value Analysis", "Follow-ups Due", "Churn Risk"):
+			for report in (
+				"Customer Value Analysis",
+				"Follow-ups Due",
+				"Churn Risk",
+				"Customer Lifetime Value",
+			):
 				filters = dict(fx.prepared_filters) if report == "Customer Value Analysis" else {}
 				prober.call(
 					who,

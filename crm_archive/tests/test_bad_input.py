@@ -12,6 +12,8 @@ from crm_archive.tests.test_permissions import PWD, make_user
 REPORTS = [
 	"Customer Value Analysis",
 	"Churn Risk",
+	"Customer Lifetime Value",
+	"Tier Benefits",
 	"Follow-ups Due",
 	"Tier Distribution and Movements",
 	"Lifecycle Funnel",

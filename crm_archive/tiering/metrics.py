@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+# Predicted by the nightly CLV refresh and read from the archive (not from the invoice aggregate).
+PREDICTION_NAMES: tuple[str, ...] = ("p_alive", "expected_purchases_90d", "clv_12m")
 # Names a tier condition expression may use.
 METRIC_NAMES: tuple[str, ...] = (
 	"window_spend",
@@ -16,6 +18,7 @@ METRIC_NAMES: tuple[str, ...] = (
 	"recency_days",
 	"average_order_value",
 	"days_since_first_purchase",
+	*PREDICTION_NAMES,
 )
 
 _CENT = Decimal("0.01")
@@ -50,6 +53,11 @@ class Metrics:
 	recency_days: int | None = None  # as_of - last purchase; None when never purchased
 	average_order_value: float = 0.0  # window_spend / invoice_count
 	days_since_first_purchase: int | None = None
+	# predicted by the nightly CLV refresh (crm_archive/analysis/clv_store.py) and stored on the archive;
+	# None until it ran for this customer (a condition on them then does not match)
+	p_alive: float | None = None  # probability (0–1) that the customer still buys
+	expected_purchases_90d: float | None = None  # expected purchase days in the next 90 days
+	clv_12m: float | None = None  # discounted expected spend of the next 12 months, company currency
 	mixed_currencies: bool = False  # invoiced by companies keeping different currencies: sums meaningless
 
 	def as_dict(self) -> dict:

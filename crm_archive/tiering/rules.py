@@ -13,6 +13,8 @@ no match gives the rule set's default tier.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -142,6 +144,24 @@ def evaluate(
 		)
 		out.append(Decision(m.customer, cur.tier, tier, new_tier, rule, pending, reason))
 	return out
+
+
+def conditions_use(rule_set: RuleSet, names: Iterable[str]) -> bool:
+	"""Does any rule's condition use one of these names? (The engine reads the predicted metrics only for
+	a rule set that needs them.) Parsed as Python parses it — identifiers NFKC-normalised — and, for a
+	condition that does not parse (it will match nothing anyway), any whole-word occurrence counts."""
+	wanted = set(names)
+	for rule in rule_set.rules:
+		text = (rule.condition or "").strip()
+		if not text:
+			continue
+		try:
+			used = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+		except (SyntaxError, ValueError):
+			used = set(re.findall(r"\w+", text))
+		if used & wanted:
+			return True
+	return False
 
 
 def movement_matrix(pairs: Iterable[tuple[str | None, str | None]]) -> dict[tuple[str, str], int]:

@@ -22,7 +22,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
 
-from crm_archive.tiering import benefits, replica
+from crm_archive.tiering import benefits, predictions, replica
 from crm_archive.tiering import rules as R
 from crm_archive.tiering.conditions import evaluate_condition
 from crm_archive.tiering.metrics import Metrics, empty_metrics, metrics_from_packed, metrics_from_row
@@ -393,6 +393,7 @@ def retier(
 	if not names:
 		return stats
 	ranks = tier_ranks()
+	predicted = predictions.used_by(rule_set)  # conditions on p_alive etc. read them from the archives
 	total = len(names)
 	full = customers is None and archives is None and (total > CHUNK or replica.configured())
 	if full:
@@ -427,6 +428,8 @@ def retier(
 			stats["mixed_currencies"] += len(mixed)
 			mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
 		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
+		if predicted:
+			predictions.attach(m_list)
 		current = {
 			m.customer: R.Current(
 				tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]

@@ -97,6 +97,10 @@ class TierRuleSet(Document):
 		rows = fetch_archives()
 		metrics = fetch_metrics(as_of, rule_set.window_days, None, company)
 		m_list = [metrics.get(r["customer"]) or empty_metrics(r["customer"] or r["name"]) for r in rows]
+		from crm_archive.tiering import predictions
+
+		if predictions.used_by(rule_set):  # p_alive etc. as the nightly CLV refresh stored them
+			predictions.attach(m_list)
 		# Locks hold under any rule set; grace is not simulated (the preview shows what each archive qualifies for).
 		current = {
 			m.customer: R.Current(tier=r["tier"], locked=bool(r["tier_locked"]))

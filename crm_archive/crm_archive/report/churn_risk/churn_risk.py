@@ -7,6 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt
 
+from crm_archive.analysis.clv_store import p_alive_for
 from crm_archive.analysis.report_utils import (
 	add_manager_names,
 	archive_column,
@@ -30,7 +31,9 @@ def execute(filters=None):
 	At risk when days since the last purchase exceed max(1.5 × typical gap, 30) — typical gap =
 	(last purchase − first purchase) / (purchases − 1), needs ≥ 2 purchases — or reach the churn
 	threshold (filter, else CRM Archive Settings churn_after_days; ≥ as in the daily churn job).
-	All numbers come from one aggregate over the invoices of the visible archives' customers."""
+	All numbers come from one aggregate over the invoices of the visible archives' customers; P(alive) (the
+	BG/NBD purchase model's, by the parameters the nightly CLV refresh fitted) from a second one over the
+	listed customers' invoices, empty before the first fit."""
 	filters = frappe._dict(filters or {})
 	date = as_of(filters)
 	threshold = cint(filters.get("churn_after_days") or get_settings().churn_after_days or 180)
@@ -44,6 +47,7 @@ def execute(filters=None):
 	rows = []
 	if archives:
 		metrics = metrics_for([a.customer for a in archives], date, 365, filters.get("company"))
+		alive = {}
 		for a in archives:
 			m = metrics.get(a.customer)
 			if not m or m.recency_days is None:
@@ -54,16 +58,23 @@ def execute(filters=None):
 					{
 						"customer_archive": a.name,
 						"customer_name": a.full_name,
+						"customer": a.customer,
 						"account_manager": a.account_manager,
 						"tier": a.tier,
 						"last_purchase_date": m.last_purchase_date,
 						"days_since": m.recency_days,
 						"typical_gap": round(gap, 1) if gap is not None else None,
+						"p_alive": None,
 						"lifetime_spend": m.lifetime_spend,
 						"value_at_risk": m.lifetime_spend,  # older key, read by crm_archive/tests/test_reports.py
 						"reason": "; ".join(reasons),
 					}
 				)
+		if rows:
+			# beside the rhythm: the purchase model's P(alive) as of the same date (the nightly fit's parameters)
+			alive = p_alive_for([r["customer"] for r in rows], date, filters.get("company"))
+		for r in rows:
+			r["p_alive"] = alive.get(r.pop("customer"))
 	rows.sort(key=lambda r: (-flt(r["lifetime_spend"]), r["customer_archive"]))
 	add_manager_names(rows)
 	per_tier = defaultdict(float)
@@ -112,6 +123,7 @@ def get_columns():
 		{"label": _("Last Purchase"), "fieldname": "last_purchase_date", "fieldtype": "Date", "width": 110},
 		{"label": _("Days Since"), "fieldname": "days_since", "fieldtype": "Int", "width": 90},
 		{"label": _("Typical Gap (days)"), "fieldname": "typical_gap", "fieldtype": "Float", "width": 120},
+		{"label": _("P(alive)"), "fieldname": "p_alive", "fieldtype": "Float", "precision": 3, "width": 90},
 		{
 			"label": _("Value at Risk"),
 			"fieldname": "lifetime_spend",

@@ -105,6 +105,7 @@ class TestChurnRisk(FrappeTestCase):
 				"last_purchase_date",
 				"days_since",
 				"typical_gap",
+				"p_alive",
 				"lifetime_spend",
 				"reason",
 			],

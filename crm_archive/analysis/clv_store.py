@@ -1,0 +1,463 @@
+"""The Frappe side of the customer lifetime value models (the pure models: crm_archive/analysis/clv.py).
+
+fetch_purchases()   one aggregate over `tabSales Invoice` (docstatus = 1) grouped by customer, read from
+                    the tiering's covering index (customer, docstatus, posting_date, …, base_net_total,
+                    company): per customer, its invoices' days and net amounts packed into two strings,
+                    parsed into numpy arrays (no Python object per invoice)
+clv.summarize_arrays()   x, t_x, T, m_x per customer, in days (same-day invoices one purchase, returns net)
+fit()               BG/NBD + Gamma-Gamma on every customer; a fit that does not converge keeps the last good
+                    parameters (the CLV Model single)
+refresh()           the nightly job: fit on every customer, write p_alive, expected_purchases_90d, clv_12m
+                    on the archives set-based (UPDATE … JOIN, 1,000 archives a statement), then the re-tier
+                    that reads them (nightly)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import frappe
+import numpy as np
+from frappe import _
+from frappe.utils import flt, getdate, now_datetime, nowdate
+
+from crm_archive.analysis import clv
+
+HORIZON_90D = 90
+HORIZON_12M = 365  # the archive's CLV (12 Months), discounted per 30 days
+STEP_DAYS = 30  # the discount rate is per 30 days (clv.score's step)
+DEFAULT_DISCOUNT = 0.01
+WRITE_CHUNK = 1000  # archives per UPDATE … JOIN (and per commit in a real run)
+LOCK_NAME = "crm_archive:clv_refresh"
+FEW = 2000  # up to this many customers an IN list, more: the whole aggregate
+BG_NAMES = ("r", "alpha", "a", "b")
+GG_NAMES = ("p", "q", "v")
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Purchases:
+	"""Every submitted invoice up to as_of as parallel arrays, grouped by customer (within one, in the
+	index's posting-date order; the summaries sort what is not). customer holds codes into names; day counts days relative to as_of (as_of is 0, earlier days negative); amount is the
+	invoice's base_net_total (credit notes negative)."""
+
+	as_of: date
+	names: list[str]
+	customer: np.ndarray
+	day: np.ndarray
+	amount: np.ndarray
+	companies: set[str] = field(default_factory=set)  # the companies that invoiced them …
+	spanning: bool = False  # … and whether one customer was invoiced by several (then some may be missing)
+	codes: dict[str, int] = field(default_factory=dict)
+
+	def code(self, customer: str) -> int | None:
+		if not self.codes and self.names:
+			self.codes = {name: i for i, name in enumerate(self.names)}
+		return self.codes.get(customer)
+
+	def day_of(self, when) -> int:
+		return (getdate(when) - self.as_of).days
+
+
+def fetch_purchases(as_of, company: str | None = None, customers=None) -> Purchases:
+	"""One GROUP BY over the covering index: per customer its invoice count and the invoices' day offsets
+	and amounts as comma-separated text — 100k rows for 1M invoices, each decoded by the driver once; numpy
+	parses the text (np.fromstring), so no Python object is made per invoice."""
+	as_of = getdate(as_of)
+	conditions = ["`docstatus` = 1", "`posting_date` <= %(as_of)s", "`customer` is not null"]
+	values: dict = {"as_of": as_of}
+	if company:
+		conditions.append("`company` = %(company)s")
+		values["company"] = company
+	if customers is not None:
+		customers = tuple(customers)
+		if not customers:
+			return _empty(as_of)
+		conditions.append("`customer` in %(customers)s")
+		values["customers"] = customers
+	# The customer's name last, so that splitting five times leaves it whole whatever it holds. The two lists
+	# have no ORDER BY (it costs a sort per customer, ~20% of the query): both are built from the one row
+	# stream, so they stay paired, and that stream is the covering index's (customer, docstatus,
+	# posting_date, …) order — should a plan ever give another, clv.purchase_days_arrays sorts. The first
+	# and last company ride along for the currency check (from the same index).
+	rows = frappe.db.sql(
+		f"""set statement group_concat_max_len = 4294967295 for
+		select concat_ws(char(31), count(*), min(`company`), max(`company`),
+			group_concat(datediff(`posting_date`, %(as_of)s) separator ','),
+			group_concat(cast(`base_net_total` as double) separator ','),
+			`customer`)
+		from `tabSales Invoice` where {" and ".join(conditions)} group by `customer`""",
+		values,
+	)
+	n = len(rows)
+	if not n:
+		return _empty(as_of)
+	counts = np.empty(n, dtype=np.int64)
+	names, days, amounts = [None] * n, [None] * n, [None] * n
+	companies, spanning = set(), False
+	sep = chr(31)
+	for i, (packed,) in enumerate(rows):
+		count, low, high, day_text, amount_text, names[i] = packed.split(sep, 5)
+		counts[i] = int(count)
+		days[i], amounts[i] = day_text, amount_text
+		companies.add(low)
+		if high != low:
+			companies.add(high)
+			spanning = True
+	del rows
+	day = _parse(days, np.int64, int(counts.sum()))
+	amount = _parse(amounts, np.float64, int(counts.sum()))
+	customer = np.repeat(np.arange(n, dtype=np.int64), counts)
+	return Purchases(as_of, names, customer, day, amount, companies, spanning)
+
+
+def mixed_currencies(purchases: Purchases, company: str | None) -> list[str]:
+	"""The currencies these invoices' companies keep, when more than one (a sum or a spend model over them
+	would add CNY to USD); [] when the Company is named or only one currency is involved."""
+	if company or len(purchases.companies) < 2:
+		return []
+	currency = dict(frappe.get_all("Company", fields=["name", "default_currency"], as_list=True))
+	seen = {currency.get(c) for c in purchases.companies} - {None, ""}
+	if len(seen) > 1:
+		return sorted(seen)
+	if purchases.spanning:  # a customer's middle companies are not in min/max: ask the table
+		from crm_archive.tiering.store import mixed_currencies as table_check
+
+		return table_check(company)
+	return []
+
+
+def _parse(parts: list[str], dtype, expected: int) -> np.ndarray:
+	text = ",".join(parts)
+	parts.clear()
+	out = np.fromstring(text, dtype=dtype, sep=",") if text else np.zeros(0, dtype=dtype)
+	if len(out) != expected:
+		raise ValueError(f"parsed {len(out)} values where the aggregate counted {expected}")
+	return out
+
+
+def _empty(as_of) -> Purchases:
+	none = np.zeros(0, dtype=np.int64)
+	return Purchases(as_of, [], none, none.copy(), np.zeros(0))
+
+
+def summaries(purchases: Purchases, until: int = 0) -> clv.ArraySummaries:
+	"""x, t_x, T, m_x per customer at day `until` (0: as_of; a calibration end: its negative offset)."""
+	return clv.summarize_arrays(purchases.customer, purchases.day, purchases.amount, until)
+
+
+# --- the last good parameters (the CLV Model single) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LastGood:
+	bg: tuple[float, float, float, float]
+	gg: tuple[float, float, float] | None
+	fitted_on: object
+	as_of: date | None
+
+
+def last_good() -> LastGood | None:
+	values = frappe.db.get_singles_dict("CLV Model", cast=True)
+	bg = tuple(flt(values.get(f"bg_{n}")) for n in BG_NAMES)
+	if not all(v > 0 for v in bg):
+		return None
+	gg = tuple(flt(values.get(f"gg_{n}")) for n in GG_NAMES)
+	return LastGood(
+		bg,
+		gg if all(v > 0 for v in gg) and gg[1] > 1 else None,
+		values.get("fitted_on"),
+		getdate(values.get("as_of")) if values.get("as_of") else None,
+	)
+
+
+def discount_rate() -> float:
+	"""The CLV Model's discount rate per 30 days as a fraction (its field is a percentage)."""
+	value = frappe.db.get_singles_dict("CLV Model").get("discount_rate")  # uncast: None when never saved
+	return DEFAULT_DISCOUNT if value in (None, "") else flt(value) / 100
+
+
+def save_fit(model: Model, as_of: date, company: str | None):
+	"""Keep converged parameters as the last good ones."""
+	values = {}
+	if model.bg_fit is not None and model.bg_fit.converged:
+		values.update({f"bg_{n}": v for n, v in zip(BG_NAMES, model.bg_fit.params, strict=True)})
+		values["bg_log_likelihood"] = model.bg_fit.log_likelihood
+		values["n_customers"] = model.bg_fit.n_customers
+		values["n_repeat_buyers"] = model.bg_fit.n_repeat_buyers
+	if model.gg_fit is not None and model.gg_fit.converged:
+		values.update({f"gg_{n}": v for n, v in zip(GG_NAMES, model.gg_fit.params, strict=True)})
+		values["gg_log_likelihood"] = model.gg_fit.log_likelihood
+	if values:
+		values.update({"fitted_on": now_datetime(), "as_of": as_of, "company": company})
+		frappe.db.set_single_value("CLV Model", values)
+
+
+# --- fitting ---------------------------------------------------------------------------------------------
+
+
+class TooFewBuyers(Exception):
+	"""Not enough customers / repeat buyers to fit; the message is translated."""
+
+
+@dataclass
+class Model:
+	"""The parameters to use and how they were found. bg_fit / gg_fit: this data's fits (None when not
+	attempted); *_fallback: the fit did not converge and the last good parameters are used instead (or, with
+	none kept yet, the fit's own estimates: no_fallback lists those)."""
+
+	bg: tuple[float, ...]
+	gg: tuple[float, ...]
+	bg_fit: clv.BGNBDFit | None
+	gg_fit: clv.GammaGammaFit | None
+	bg_fallback: bool = False
+	gg_fallback: bool = False
+	fallback_from: object = None
+	no_fallback: tuple[str, ...] = ()
+
+	@property
+	def warnings(self) -> list[str]:
+		out = []
+		for fit, fell_back, what in (
+			(self.bg_fit, self.bg_fallback, _("The purchase model (BG/NBD)")),
+			(self.gg_fit, self.gg_fallback, _("The spend model (Gamma-Gamma)")),
+		):
+			if fit is None or fit.converged:
+				continue
+			if fell_back:
+				out.append(
+					_(
+						"{0} did not converge on this data ({1}); the last good parameters, fitted on {2}, are used."
+					).format(what, fit.message, self.fallback_from)
+				)
+			else:
+				out.append(
+					_(
+						"{0} did not converge on this data ({1}) and no earlier parameters are kept yet: its estimates are used as they are."
+					).format(what, fit.message)
+				)
+		return out
+
+
+def fit(s: clv.ArraySummaries, kept: LastGood | None = None) -> Model:
+	"""Both models on these summaries. TooFewBuyers (translated) when the data cannot identify them; a fit
+	that does not converge falls back to the kept parameters."""
+	n, repeat = len(s.x), int(np.count_nonzero(s.x))
+	if n < clv.MIN_CUSTOMERS or repeat < clv.MIN_REPEAT_BUYERS:
+		raise TooFewBuyers(
+			_(
+				"Too few repeat buyers to fit the model: {0} customers, of whom {1} bought again on another day; at least {2} customers and {3} repeat buyers are needed."
+			).format(n, repeat, clv.MIN_CUSTOMERS, clv.MIN_REPEAT_BUYERS)
+		)
+	try:
+		bg_fit = clv.fit_bgnbd(s.x, s.t_x, s.T)
+		if not bg_fit.converged and kept:  # a second start, from the last good optimum
+			again = clv.fit_bgnbd(s.x, s.t_x, s.T, initial=kept.bg)
+			bg_fit = again if again.converged else bg_fit
+		gg_fit = clv.fit_gamma_gamma(s.x, s.m_x)
+		if not gg_fit.converged and kept and kept.gg:
+			again = clv.fit_gamma_gamma(s.x, s.m_x, initial=kept.gg)
+			gg_fit = again if again.converged else gg_fit
+	except clv.ModelError as e:
+		raise TooFewBuyers(_("The models cannot be fitted to this data: {0}").format(str(e))) from e
+	model = Model(bg_fit.params, gg_fit.params, bg_fit, gg_fit)
+	no_fallback = []
+	if not bg_fit.converged:
+		if kept:
+			model.bg, model.bg_fallback, model.fallback_from = kept.bg, True, kept.fitted_on
+		else:
+			no_fallback.append("bg")
+	if not gg_fit.converged:
+		if kept and kept.gg:
+			model.gg, model.gg_fallback, model.fallback_from = kept.gg, True, kept.fitted_on
+		elif gg_fit.q > 1:
+			no_fallback.append("gg")
+		else:
+			raise TooFewBuyers(
+				_(
+					"The spend model (Gamma-Gamma) did not converge ({0}) and no earlier parameters are kept: the customers' spend varies too much to estimate an average."
+				).format(gg_fit.message)
+			)
+	model.no_fallback = tuple(no_fallback)
+	return model
+
+
+def log_likelihoods(model: Model, s: clv.ArraySummaries) -> tuple[float, float]:
+	"""The log-likelihoods of the parameters in use on this data (the fits' own when they converged)."""
+	if model.bg_fit and not model.bg_fallback:
+		bg = model.bg_fit.log_likelihood
+	else:
+		x, t_x, T, w = clv.compress(s.x, s.t_x, s.T)
+		bg = clv.bgnbd_log_likelihood(model.bg, x, t_x, T, w)
+	if model.gg_fit and not model.gg_fallback:
+		gg = model.gg_fit.log_likelihood
+	else:
+		gg = clv.gamma_gamma_log_likelihood(model.gg, s.x, s.m_x)
+	return bg, gg
+
+
+# --- the nightly refresh ---------------------------------------------------------------------------------
+
+
+def _company_for_refresh() -> str | None:
+	"""The active tier rule set's Company (the tier conditions compare within it)."""
+	from crm_archive.tiering.store import load_rule_set
+
+	loaded = load_rule_set()
+	return loaded[1] if loaded else None
+
+
+def refresh(as_of=None, customers=None, commit: bool | None = None) -> dict:
+	"""Fit both models on every customer's invoices up to as_of (the active rule set's Company, if it names
+	one) and write p_alive, expected_purchases_90d, clv_12m and clv_as_of on the archives — of `customers`
+	only when given (the fit still uses everyone) — set-based; archives whose customer has no purchase day get
+	empty values. Returns figures; skipped (with the reason in the CLV Model's Last Run Status) when another
+	refresh runs, the currencies are mixed or the data are too thin."""
+	commit = (not frappe.flags.in_test) if commit is None else commit
+	as_of = getdate(as_of or nowdate())
+	if not frappe.db.sql("select get_lock(%s, 0)", LOCK_NAME)[0][0]:
+		return {"skipped": "another CLV refresh is running"}
+	try:
+		company = _company_for_refresh()
+		purchases = fetch_purchases(as_of, company)
+		currencies = mixed_currencies(purchases, company)
+		if currencies:
+			return _skipped(
+				_(
+					"Skipped: the companies keep different currencies ({0}); name a Company in the active tier rule set."
+				).format(", ".join(currencies)),
+				commit,
+			)
+		s = summaries(purchases)
+		try:
+			model = fit(s, last_good())
+		except TooFewBuyers as e:
+			return _skipped(_("Skipped: {0}").format(str(e)), commit)
+		p_alive, expected, value = (a.tolist() for a in score_archive_metrics(model, s))
+		names = [purchases.names[k] for k in s.customer.tolist()]
+		values = dict(zip(names, zip(p_alive, expected, value, strict=True), strict=True))
+		written = write_archive_metrics(values, as_of, customers, commit)
+		save_fit(model, as_of, company)
+		status = "; ".join(model.warnings) or _("Fitted on {0} customers ({1} repeat buyers).").format(
+			model.bg_fit.n_customers, model.bg_fit.n_repeat_buyers
+		)
+		frappe.db.set_single_value(
+			"CLV Model",
+			{"last_run_on": now_datetime(), "last_run_status": status, "archives_updated": written},
+		)
+		if commit:
+			frappe.db.commit()
+		return {
+			"customers": len(s.x),
+			"repeat_buyers": int(np.count_nonzero(s.x)),
+			"archives_updated": written,
+			"converged": bool(model.bg_fit.converged and model.gg_fit.converged),
+			"fallback": model.bg_fallback or model.gg_fallback,
+		}
+	finally:
+		frappe.db.sql("select release_lock(%s)", LOCK_NAME)
+
+
+def _skipped(status: str, commit: bool) -> dict:
+	frappe.db.set_single_value("CLV Model", {"last_run_on": now_datetime(), "last_run_status": status})
+	if commit:
+		frappe.db.commit()
+	frappe.logger("crm_archive").info(f"CLV refresh: {status}")
+	return {"skipped": status}
+
+
+def score_archive_metrics(model: Model, s: clv.ArraySummaries):
+	"""(p_alive, expected purchases in 90 days, CLV over 12 months) arrays, one entry per customer of s."""
+	rate = discount_rate()
+	ninety = clv.score(model.bg, model.gg, s.x, s.t_x, s.T, s.m_x, HORIZON_90D, rate, step=STEP_DAYS)
+	year = clv.customer_lifetime_value(
+		model.bg,
+		model.gg,
+		s.x,
+		s.t_x,
+		s.T,
+		s.m_x,
+		horizon=HORIZON_12M,
+		discount_rate_per_period=rate,
+		step=STEP_DAYS,
+	)
+	return ninety.p_alive, ninety.expected_purchases, year
+
+
+PREDICTED_COLUMNS = ("p_alive", "expected_purchases_90d", "clv_12m", "clv_as_of")
+
+
+def write_archive_metrics(values: dict[str, tuple], as_of: date, customers=None, commit: bool = False) -> int:
+	"""UPDATE … JOIN a derived table of up to WRITE_CHUNK archives per statement (by primary key): each
+	archive with a customer gets its customer's values, or empty ones. `modified` is not touched (the values
+	are the engine's, like the tier metrics)."""
+	filters = {"customer": ("is", "set")}
+	if customers is not None:
+		filters["customer"] = ("in", list(customers) or [""])
+	archives = frappe.get_all(
+		"Customer Archive", filters=filters, fields=["name", "customer"], order_by="name", as_list=True
+	)
+	cols = ("name", *PREDICTED_COLUMNS)
+	first = "SELECT " + ", ".join(f"%s AS `{c}`" for c in cols)
+	rest = "SELECT " + ", ".join(["%s"] * len(cols))
+	sets = ", ".join(f"a.`{c}` = t.`{c}`" for c in PREDICTED_COLUMNS)
+	for start in range(0, len(archives), WRITE_CHUNK):
+		part = archives[start : start + WRITE_CHUNK]
+		params = []
+		for name, customer in part:
+			v = values.get(customer)
+			if v is None:
+				params.extend((name, None, None, None, None))
+			else:
+				params.extend((name, *(_finite(x) for x in v), as_of))
+		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
+		frappe.db.sql(
+			f"UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name SET {sets}", params
+		)
+		if commit:
+			frappe.db.commit()  # a rep's save waits for one chunk at most
+	return len(archives)
+
+
+def _finite(value) -> float | None:
+	value = float(value)
+	return value if math.isfinite(value) else None
+
+
+def nightly():
+	"""daily_long: the CLV refresh, then the nightly re-tier (which reads the fresh p_alive etc. in its
+	conditions) and the automatic lifecycle moves — in this order. A failed refresh does not stop the re-tier
+	(the archives keep yesterday's predictions)."""
+	from crm_archive.tiering.store import scheduled_retier
+
+	try:
+		refresh(commit=True)
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=_("CLV refresh failed"))
+	finally:
+		scheduled_retier()
+
+
+# --- for the reports -------------------------------------------------------------------------------------
+
+
+def p_alive_for(customers: list[str], as_of, company: str | None = None) -> dict[str, float]:
+	"""P(alive) as of a date of these customers, by the last good parameters (the nightly fit): {} before
+	the first fit. One aggregate over their invoices (or over every customer when they are many)."""
+	kept = last_good()
+	if not kept or not customers:
+		return {}
+	wanted = set(customers)
+	purchases = fetch_purchases(as_of, company, list(wanted) if len(wanted) <= FEW else None)
+	s = summaries(purchases)
+	names = [purchases.names[k] for k in s.customer]
+	keep = np.array([n in wanted for n in names], dtype=bool)
+	if not keep.any():
+		return {}
+	alive = clv.p_alive(kept.bg, s.x[keep], s.t_x[keep], s.T[keep])
+	return dict(zip((n for n, k in zip(names, keep, strict=True) if k), alive.tolist(), strict=True))
