@@ -168,6 +168,8 @@ def sync_email_groups(archives: list[str] | None = None) -> dict:
 		values,
 	)
 	removed = frappe.db.sql("select row_count()")[0][0]
+	if not added and not removed:
+		return {"added": 0, "removed": 0}  # the counts stand (a save that changed no membership)
 	frappe.db.sql(
 		f"""update `tabEmail Group` g set g.`total_subscribers` = (select count(*)
 			from `tabEmail Group Member` m where m.`email_group` = g.`name` and m.`unsubscribed` = 0)
