@@ -118,7 +118,19 @@ def expected() -> set[tuple[str, str, str]]:
 # --- events (hooks.py doc_events) ----------------------------------------------------------------------
 
 
+IMPORT_BATCH = 500  # a Data Import writes the access rows of its new archives this many at a time
+
+
 def on_archive_change(doc, method=None):
+	batch = frappe.flags.crm_import_access
+	if batch is not None and doc.flags.in_insert:
+		# a new archive of a Data Import (overrides/data_import.py): its rows are written set-based with
+		# the batch it completes, and all of the file's again when the file is done (a batch written in
+		# a row's transaction that then rolled back is written again); until then only managers see it
+		batch.append(doc.name)
+		if len(batch) % IMPORT_BATCH == 0:
+			refresh(batch[-IMPORT_BATCH:])
+		return
 	refresh(doc.name)
 
 

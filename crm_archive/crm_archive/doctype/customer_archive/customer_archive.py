@@ -60,6 +60,10 @@ class CustomerArchive(Document):
 		archive.set_name_reading(self)
 		set_duplicate_block(self)
 		check_duplicates_on_save(self)
+		if self.is_new() and not self.id_number:
+			# nothing to encrypt, and a new name has no __Auth row to remove (Frappe's _save_passwords
+			# would DELETE from __Auth for every new archive without an ID number)
+			self.flags.ignore_save_passwords = ["id_number"]
 
 	def on_update(self):
 		archive.hand_over_reminders(self)
