@@ -162,9 +162,14 @@ def run(
 		B.make_dataset(customers, invoices, company)
 		built = True
 	_drop_archives()
+	# other Customers of the site without an archive (a test's, say) are adopted too; their archives go
+	# again afterwards, so the run leaves the site as it found it
+	waiting = customers_without_archive()
+	foreign = [r["name"] for r in waiting if not r["name"].startswith(B.PREFIX)]
 
-	# today's path, on a sample (it would take about an hour for 100k)
-	rows = customers_without_archive(limit=sample)
+	# today's path, on a sample of the dataset's Customers (it would take about an hour for 100k)
+	rows = [r for r in waiting if r["name"].startswith(B.PREFIX)][:sample]
+	del waiting
 	start = time.perf_counter()
 	for row in rows:
 		archive_from_customer(row).insert(ignore_permissions=True)
@@ -178,9 +183,6 @@ def run(
 	mine.flags.ignore_duplicates = True
 	mine.insert(ignore_permissions=True)
 	frappe.db.commit()
-	# other Customers of the site without an archive (a test's, say) are adopted too; their archives go
-	# again afterwards, so the run leaves the site as it found it
-	foreign = [r["name"] for r in customers_without_archive() if not r["name"].startswith(B.PREFIX)]
 	site, sites_path = frappe.local.site, frappe.local.sites_path
 	reps = {"edit": Rep(site, sites_path, mine.name), "create": Rep(site, sites_path, create=True)}
 	for rep in reps.values():

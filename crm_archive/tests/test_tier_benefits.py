@@ -269,6 +269,14 @@ class TestTierEmailGroups(FrappeTestCase):
 		self.assertNotIn(
 			"mail.b@example.com", frappe.get_all("Email Group Member", {"email_group": other}, pluck="email")
 		)
+		# B's archive deleted: its email leaves the group at once (not at the next full re-tier), the
+		# count follows; an unsubscribed member's row (C) stays
+		frappe.delete_doc("Customer Archive", b, force=True, ignore_permissions=True)
+		self.assertEqual(members(), {"mail.c@example.com": 1})
+		self.assertEqual(
+			frappe.db.get_value("Email Group", group, "total_subscribers"),
+			frappe.db.count("Email Group Member", {"email_group": group, "unsubscribed": 0}),
+		)
 
 
 class TestTierBadge(FrappeTestCase):

@@ -170,12 +170,39 @@ def sync_email_groups(archives: list[str] | None = None) -> dict:
 	removed = frappe.db.sql("select row_count()")[0][0]
 	if not added and not removed:
 		return {"added": 0, "removed": 0}  # the counts stand (a save that changed no membership)
+	_count_subscribers()
+	return {"added": added or 0, "removed": removed}
+
+
+def forget_email_of(doc) -> int:
+	"""An archive is being deleted: its email leaves the tier groups no other archive (of that tier,
+	without No Marketing) keeps it in — at once, not at the next full re-tier. An unsubscribed member's
+	row stays (the unsubscription is kept). Returns the rows removed."""
+	email = (doc.get("email_id") or "").strip()
+	if not email:
+		return 0
+	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
+	frappe.db.sql(
+		f"""delete m from `tabEmail Group Member` m
+		where m.`email` = %(email)s and m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0
+			and not exists (select 1 from `tabCustomer Archive` a
+				where a.`name` != %(name)s and a.`email_id` = m.`email` and a.`no_marketing` = 0
+					and concat({prefix}, a.`tier`) = m.`email_group`)""",
+		{"email": email.lower(), "name": doc.name},
+	)
+	removed = frappe.db.sql("select row_count()")[0][0]
+	if removed:
+		_count_subscribers()
+	return removed
+
+
+def _count_subscribers():
+	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
 	frappe.db.sql(
 		f"""update `tabEmail Group` g set g.`total_subscribers` = (select count(*)
 			from `tabEmail Group Member` m where m.`email_group` = g.`name` and m.`unsubscribed` = 0)
 		where g.`name` like concat({prefix}, '%%')"""
 	)
-	return {"added": added or 0, "removed": removed}
 
 
 # --- what a seller sees ----------------------------------------------------------------------------------

@@ -86,6 +86,9 @@ class CustomerArchive(Document):
 	def on_trash(self):
 		if self.customer:
 			archive.clear_back_link(self.customer, self.name)
+		from crm_archive.tiering.benefits import forget_email_of
+
+		forget_email_of(self)
 
 	@frappe.whitelist()
 	def reveal_id_number(self) -> str | None:
