@@ -122,10 +122,18 @@ def wide_values(c: int, amount: float) -> tuple:
 
 
 def make_dataset(
-	customers: int, invoices: int, company: str, seed: int = 1, chunk: int = 20000, wide: bool = False
+	customers: int,
+	invoices: int,
+	company: str,
+	seed: int = 1,
+	chunk: int = 20000,
+	wide: bool = False,
+	schedule=None,
 ):
 	"""`wide`: fill the invoice columns a real invoice fills (about 2.3 KB a row), so a query that reads
-	whole invoice rows pays what it pays on a real site; otherwise only the columns the aggregates read."""
+	whole invoice rows pays what it pays on a real site; otherwise only the columns the aggregates read.
+	`schedule`: (customer index, days ago) of each invoice; without it each invoice picks a customer and
+	a day of the last two years at random."""
 	rng = random.Random(seed)
 	now = now_datetime()
 	today = getdate(nowdate())
@@ -201,8 +209,12 @@ def make_dataset(
 		for start in bar:
 			rows = []
 			for i in range(start, min(start + chunk, invoices)):
-				c = rng.randrange(customers)
-				day = today - timedelta(days=rng.randrange(730))
+				if schedule is None:
+					c = rng.randrange(customers)
+					day = today - timedelta(days=rng.randrange(730))
+				else:
+					c, ago = schedule[i]
+					day = today - timedelta(days=int(ago))
 				is_return = 1 if rng.random() < 0.03 else 0
 				amount = round(rng.lognormvariate(7.5, 1.0), 2) * (-1 if is_return else 1)
 				rows.append(
