@@ -266,13 +266,18 @@ def child_retier(site: str, sites_path: str) -> dict:
 		"frappe.db.commit()\n"
 		"print('RESULT ' + json.dumps({'seconds': t, 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **stats}))\n"
 	)
+	return run_child(code, sites_path)
+
+
+def run_child(code: str, sites_path: str) -> dict:
+	"""Run `code` in a fresh Python (its own peak RSS) and return the JSON it printed after 'RESULT '."""
 	out = subprocess.run(
 		[sys.executable, "-c", code], cwd=sites_path, capture_output=True, text=True, check=False
 	)
 	for line in out.stdout.splitlines():
 		if line.startswith("RESULT "):
 			return json.loads(line[7:])
-	raise RuntimeError(out.stderr[-2000:])
+	raise RuntimeError(out.stderr[-3000:])
 
 
 def orm_loop(sample: list[tuple[str, str]], as_of, window_days: int) -> float:

@@ -18,10 +18,7 @@ The ratio is read + summarize + fit + score over the aggregate (target ≤ 3×);
 Every customer on the site is read and fitted, as the nightly job does; the figures say how many.
 """
 
-import json
 import os
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from unittest.mock import patch
@@ -179,13 +176,7 @@ def child_pipeline(site: str, sites_path: str, as_of: str, write_prefix: str | N
 		f"print('RESULT ' + json.dumps(pipeline({as_of!r}, {write_prefix!r}, {keep!r})))\n"
 		"frappe.destroy()\n"
 	)
-	out = subprocess.run(
-		[sys.executable, "-c", code], cwd=sites_path, capture_output=True, text=True, check=False
-	)
-	for line in out.stdout.splitlines():
-		if line.startswith("RESULT "):
-			return json.loads(line[7:])
-	raise RuntimeError(out.stderr[-3000:])
+	return B.run_child(code, sites_path)
 
 
 def run(customers: int, invoices: int, keep: bool = False, write: bool = True) -> dict:
