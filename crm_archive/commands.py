@@ -3,6 +3,8 @@
 import click
 from frappe.commands import get_site, pass_context
 
+from crm_archive.safeguards import install as install_safeguards
+
 
 @click.group("crm-archive")
 def crm_archive():
@@ -21,6 +23,7 @@ def make_demo(context, archives, seed):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		with click.progressbar(length=archives, label="Demo archives") as bar:
 			last = [0]
@@ -47,6 +50,7 @@ def adopt_customers(context):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		total = len(customers_without_archive())
 		with click.progressbar(length=max(total, 1), label="Archiving customers") as bar:
@@ -89,6 +93,7 @@ def retier_parallel(context, chunk_size, wait):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		run = enqueue_full_retier_chunks(chunk_size=chunk_size)
 		if run.get("already_running"):
@@ -137,6 +142,7 @@ def benchmark_email_groups(context, customers, invoices, keep):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(json.dumps(email_group_benchmark.run(customers, invoices, keep), indent=1))
 	finally:
@@ -159,6 +165,7 @@ def benchmark_parallel(context, customers, invoices, chunk_size, keep):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(json.dumps(parallel_benchmark.run(customers, invoices, chunk_size, keep), indent=1))
 	finally:
@@ -184,6 +191,7 @@ def benchmark_adoption(context, customers, invoices, sample, keep, reuse):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		result = adoption_benchmark.run(customers, invoices, sample, keep, reuse)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
@@ -209,6 +217,7 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		if only_cleanup:
 			benchmark.cleanup()
@@ -237,6 +246,7 @@ def benchmark_clv(context, customers, invoices, keep, no_write, only_cleanup):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		if only_cleanup:
 			clv_benchmark.cleanup()
@@ -263,6 +273,7 @@ def benchmark_duplicates(context, archives, sample, keep):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(json.dumps(duplicates_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
 	finally:
@@ -284,6 +295,7 @@ def benchmark_search(context, archives, sample, keep):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(json.dumps(search_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
 	finally:
@@ -309,6 +321,7 @@ def benchmark_import(context, rows, baseline_rows):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(
 			json.dumps(import_benchmark.run(rows, baseline_rows), indent=1, ensure_ascii=False, default=str)
@@ -331,6 +344,7 @@ def benchmark_access(context, archives, reps, repeat, keep):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		access_benchmark.run(archives, reps, repeat, keep)
 	finally:
@@ -360,6 +374,7 @@ def benchmark_reports(context, customers, invoices, timeout, keep, narrow):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		result = benchmark.run_reports(customers, invoices, timeout=timeout, keep=keep, wide=not narrow)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
@@ -395,6 +410,7 @@ def load_test(context, url, users, seconds, managers, restart, retier):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(
 			json.dumps(
@@ -418,6 +434,7 @@ def concurrency_check(context, operations):
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		click.echo(json.dumps(reliability.concurrency_check(operations), indent=1, default=str))
 	finally:
@@ -443,6 +460,7 @@ def fault_check(context, customers, invoices, merge_trials, merge_interactions, 
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
+	install_safeguards()
 	try:
 		result = {}
 		if only in (None, "retier"):

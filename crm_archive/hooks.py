@@ -13,6 +13,14 @@ required_apps = ["frappe/erpnext"]
 
 export_python_type_annotations = True
 
+# Safeguards: the app's wrappers of Frappe internals, installed for every request and job whatever the
+# process imported first (crm_archive/safeguards.py), and checked against Frappe's shape before migrate
+# ------------------------------------------------------------------------------------------------------
+before_request = ["crm_archive.safeguards.before_request"]
+before_job = ["crm_archive.safeguards.before_job"]
+before_migrate = "crm_archive.safeguards.check_frappe"
+before_install = "crm_archive.safeguards.check_frappe"
+
 # Installation
 # ------------
 after_install = "crm_archive.install.after_install"
@@ -109,6 +117,9 @@ permission_query_conditions = {
 	"Customer Archive Log": "crm_archive.permissions.log_query",
 	"Customer Archive Social Account": "crm_archive.permissions.social_account_query",
 	"Prepared Report": "crm_archive.permissions.prepared_report_query",
+	# rows of other doctypes that point at archives follow their archive
+	"File": "crm_archive.permissions.file_query",
+	"Communication": "crm_archive.permissions.communication_query",
 }
 
 has_permission = {
@@ -117,6 +128,8 @@ has_permission = {
 	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
 	"Prepared Report": "crm_archive.permissions.has_prepared_report_permission",
 	"Customer Archive Social Account": "crm_archive.permissions.has_social_account_permission",
+	"File": "crm_archive.permissions.has_file_permission",
+	"Communication": "crm_archive.permissions.has_communication_permission",
 }
 
 # Overriding Methods (Frappe 15 paths that skip permissions for this app's doctypes; see overrides/client.py)
@@ -134,6 +147,14 @@ override_whitelisted_methods = {
 	"frappe.client.submit": "crm_archive.overrides.client.submit",
 	"frappe.core.doctype.data_export.exporter.export_data": "crm_archive.overrides.client.export_data",
 	"erpnext.crm.utils.get_open_activities": "crm_archive.overrides.client.get_open_activities",
+	# caller-supplied chart and card configs: plain fields only, every query permission-checked
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_archive.overrides.client.dashboard_chart",
+	"frappe.desk.doctype.number_card.number_card.get_result": "crm_archive.overrides.client.number_card_result",
+	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": (
+		"crm_archive.overrides.client.number_card_difference"
+	),
+	# global search indexes text without record permissions: results the user may not open are dropped
+	"frappe.utils.global_search.search": "crm_archive.overrides.client.global_search",
 }
 
 # Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).

@@ -204,3 +204,83 @@ def has_prepared_report_permission(doc, ptype: str = "read", user: str | None = 
 	if user == "Administrator" or "System Manager" in frappe.get_roles(user):
 		return True
 	return doc.report_name not in app_reports() or doc.owner == user
+
+
+# --- other doctypes' rows that point at archives (File attachments, Communications) ---------------------
+
+# doctype an attachment or communication may point at -> the column of that doctype naming its archive
+POINTED = {
+	"Customer Archive": "name",
+	"Customer Interaction": "customer_archive",
+	"Customer Archive Log": "customer_archive",
+}
+
+
+def pointing_condition(table: str, doctype_col: str, name_col: str, user: str, contacts: bool = False) -> str:
+	"""SQL on `table`: rows that point at one of the app's doctypes only where the pointed-at archive is
+	readable (and, with `contacts`, only for users who may read contact details); other rows untouched."""
+	restricted = not is_unrestricted(user)
+	hide_all = contacts and not can_read_contacts(user)
+	if not restricted and not hide_all:
+		return ""
+	pointed = ", ".join(frappe.db.escape(dt) for dt in POINTED)
+	other = f"coalesce({table}.`{doctype_col}`, '') not in ({pointed})"
+	if hide_all:
+		return f"({other})"
+	readable = f"(select `archive` from `tabCustomer Archive Access` where `user` = {frappe.db.escape(user)})"
+	parts = [other]
+	for dt, col in POINTED.items():
+		if col == "name":
+			target = f"{table}.`{name_col}` in {readable}"
+		else:
+			target = f"{table}.`{name_col}` in (select `name` from `tab{dt}` where `{col}` in {readable})"
+		parts.append(f"({table}.`{doctype_col}` = {frappe.db.escape(dt)} and {target})")
+	return "(" + " or ".join(parts) + ")"
+
+
+def _pointed_visible(doctype: str | None, name: str | None, user: str) -> bool | None:
+	"""None when the row points at none of the app's doctypes (Frappe decides), else whether its archive is
+	readable."""
+	if doctype not in POINTED or not name:
+		return None
+	column = POINTED[doctype]
+	archive = name if column == "name" else frappe.db.get_value(doctype, name, column)
+	return _archive_visible(archive, user) if archive else False
+
+
+def file_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Attachments of archives, interactions and log rows: only of readable archives (Frappe lists every
+	private attachment of a doctype the user may read)."""
+	return pointing_condition(
+		"`tabFile`", "attached_to_doctype", "attached_to_name", user or frappe.session.user
+	)
+
+
+def communication_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Communications about an archive (their sender, phone and text are contact details): only of readable
+	archives, and only for users who may read contact details."""
+	return pointing_condition(
+		"`tabCommunication`",
+		"reference_doctype",
+		"reference_name",
+		user or frappe.session.user,
+		contacts=True,
+	)
+
+
+def has_file_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False):
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return None
+	visible = _pointed_visible(doc.get("attached_to_doctype"), doc.get("attached_to_name"), user)
+	return None if visible is None or visible else False
+
+
+def has_communication_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False):
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return None
+	visible = _pointed_visible(doc.get("reference_doctype"), doc.get("reference_name"), user)
+	if visible is None:
+		return None
+	return None if visible and can_read_contacts(user) else False

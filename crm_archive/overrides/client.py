@@ -1,8 +1,12 @@
 """frappe.client.get_count counts any doctype with no permission check (Frappe 15): for this app's
 doctypes count through frappe.get_list so record-level permissions apply; others keep Frappe's behaviour."""
 
+import re
+
 import frappe
+from frappe import _
 from frappe.client import get_count as frappe_get_count
+from frappe.model import default_fields
 from frappe.utils import get_safe_filters
 
 PROTECTED = {"Customer Archive", "Customer Interaction", "Customer Archive Log"}
@@ -259,3 +263,150 @@ def get_open_activities(ref_doctype, ref_docname):
 
 def _readable(doctype, name) -> bool:
 	return bool(frappe.db.exists(doctype, name)) and frappe.has_permission(doctype, "read", doc=name)
+
+
+# --- caller-supplied chart and number-card configs -------------------------------------------------------
+
+_PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_config_fields(config, keys: tuple[str, ...]):
+	"""A chart or card names fields of its doctype, nothing else: Frappe pastes these names into its SQL
+	(`SUM({value_based_on})`, `unix_timestamp({based_on})`), so an expression or a link path would read
+	what the query's permission checks never see."""
+	doctype = config.get("document_type")
+	if not doctype or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Choose a DocType for the chart or card."), frappe.ValidationError)
+	meta = frappe.get_meta(doctype)
+	for key in keys:
+		value = config.get(key)
+		if value in (None, ""):
+			continue
+		if (
+			not isinstance(value, str)
+			or not _PLAIN_FIELD.match(value)
+			or not (meta.has_field(value) or value in default_fields)
+		):
+			frappe.throw(
+				_("{0} is not a field of {1}.").format(frappe.bold(str(value)[:80]), _(doctype)),
+				frappe.ValidationError,
+				title=_("Invalid Chart"),
+			)
+
+
+CHART_FIELDS = ("based_on", "value_based_on", "group_by_based_on", "aggregate_function_based_on")
+
+
+@frappe.whitelist()
+def dashboard_chart(
+	chart_name=None,
+	chart=None,
+	no_cache=None,
+	filters=None,
+	from_date=None,
+	to_date=None,
+	timespan=None,
+	time_interval=None,
+	heatmap_year=None,
+	refresh=None,
+):
+	"""Frappe's chart data with the chart's fields checked, and the heatmap read through the permission-
+	checked `frappe.get_list` (Frappe 15 reads it with `frappe.get_all`: every row of any doctype)."""
+	from frappe.desk.doctype.dashboard_chart import dashboard_chart as frappe_chart
+
+	config = (
+		frappe.get_doc("Dashboard Chart", chart_name).as_dict()
+		if chart_name
+		else frappe._dict(frappe.parse_json(chart) or {})
+	)
+	if config.get("chart_type") != "Report":
+		_check_config_fields(config, CHART_FIELDS)
+	if config.get("type") == "Heatmap" and config.get("chart_type") not in ("Group By", "Report"):
+		return _heatmap(config, filters, heatmap_year)
+	return frappe_chart.get(
+		chart_name=chart_name,
+		chart=chart,
+		no_cache=no_cache,
+		filters=filters,
+		from_date=from_date,
+		to_date=to_date,
+		timespan=timespan,
+		time_interval=time_interval,
+		heatmap_year=heatmap_year,
+		refresh=refresh,
+	)
+
+
+def _heatmap(chart, filters, heatmap_year):
+	"""frappe.desk.doctype.dashboard_chart.dashboard_chart.get_heatmap_chart_config through get_list."""
+	import datetime
+
+	from frappe.desk.doctype.dashboard_chart.dashboard_chart import get_aggregate_function
+	from frappe.utils import cint, getdate, nowdate
+
+	filters = frappe.parse_json(filters) or frappe.parse_json(chart.get("filters_json")) or []
+	doctype, datefield = chart.document_type, chart.based_on
+	filters.append([doctype, "docstatus", "<", 2, False])
+	year = cint(heatmap_year or chart.get("heatmap_year")) or getdate(nowdate()).year
+	filters.append([doctype, datefield, ">", datetime.date(year, 1, 1).strftime("%Y-%m-%d"), False])
+	filters.append([doctype, datefield, "<", datetime.date(year + 1, 1, 1).strftime("%Y-%m-%d"), False])
+	value = f"`tab{doctype}`.`{chart.value_based_on}`" if chart.value_based_on else "1"
+	rows = frappe.get_list(
+		doctype,
+		fields=[
+			f"unix_timestamp(`tab{doctype}`.`{datefield}`) as ts",
+			f"{get_aggregate_function(chart.chart_type)}({value}) as value",
+		],
+		filters=filters,
+		group_by=f"date(`tab{doctype}`.`{datefield}`)",
+		order_by=f"`tab{doctype}`.`{datefield}` asc",
+		as_list=True,
+		parent_doctype=chart.get("parent_document_type"),
+	)
+	return {"labels": [], "dataPoints": dict(rows)}
+
+
+CARD_FIELDS = ("aggregate_function_based_on",)
+
+
+def _checked_card(doc):
+	card = frappe._dict(frappe.parse_json(doc) or {})
+	if card.get("type") in (None, "", "Document Type"):
+		_check_config_fields(card, CARD_FIELDS)
+	return card
+
+
+@frappe.whitelist()
+def number_card_result(doc, filters, to_date=None):
+	from frappe.desk.doctype.number_card.number_card import get_result
+
+	_checked_card(doc)
+	return get_result(doc, filters, to_date)
+
+
+@frappe.whitelist()
+def number_card_difference(doc, filters, result):
+	from frappe.desk.doctype.number_card.number_card import get_percentage_difference
+
+	_checked_card(doc)
+	return get_percentage_difference(doc, filters, result)
+
+
+# --- global search ---------------------------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def global_search(text, start=0, limit=20, doctype=""):
+	"""Frappe's global search checks the doctype, not the record: a reminder ToDo naming a customer, an
+	archive's attachment or communication reached every user who may read that doctype. Results the user
+	may not open are dropped."""
+	from frappe.utils.global_search import search
+
+	out = []
+	for row in search(text, start, limit, doctype):
+		try:
+			if frappe.has_permission(row.doctype, "read", doc=row.name):
+				out.append(row)
+		except frappe.DoesNotExistError:
+			frappe.clear_last_message()
+	return out

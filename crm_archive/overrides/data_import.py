@@ -5,8 +5,10 @@ Frappe matches a file's headers to fields by label, fieldname and the label tran
 so the shipped Chinese template (客户名称, 手机号码, …) mapped for a 中文 user and not for an English one, or
 for nobody once an English user had filled the cache. For the app's doctypes the map also holds every
 field's Chinese label (the app's translations/zh.csv and Frappe's own), whoever builds it; and an unknown
-Select value refuses its row, not the file. Installed once per process from crm_archive/__init__.py.
+Select value refuses its row, not the file. Installed in every process by the before_request / before_job hooks (crm_archive/safeguards.py).
 """
+
+import functools
 
 import frappe
 
@@ -21,6 +23,7 @@ def install():
 		return
 	original = importer.build_fields_dict_for_column_matching
 
+	@functools.wraps(original)
 	def build_fields_dict_for_column_matching(parent_doctype):
 		out = original(parent_doctype)
 		if parent_doctype in DOCTYPES:
@@ -34,6 +37,7 @@ def install():
 	# the archive's own validation (archive/document.py validate_select_values).
 	original_validate = importer.Column.validate_values
 
+	@functools.wraps(original_validate)
 	def validate_values(self):
 		original_validate(self)
 		if self.doctype == "Customer Archive" and self.df and self.df.fieldtype == "Select":
@@ -44,6 +48,7 @@ def install():
 	importer.Column.validate_values = validate_values
 	original_row_value = importer.Row.validate_value
 
+	@functools.wraps(original_row_value)
 	def validate_value(self, value, col):
 		df = col.df
 		if df and df.fieldtype == "Select" and df.parent == "Customer Archive" and value not in (None, ""):
@@ -58,6 +63,7 @@ def install():
 	# retier_if_needed collects them), in chunks like any re-tier.
 	original_import = importer.Importer.import_data
 
+	@functools.wraps(original_import)
 	def import_data(self):
 		if self.doctype != "Customer Archive" or frappe.flags.crm_import_retier is not None:
 			return original_import(self)

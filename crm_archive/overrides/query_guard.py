@@ -9,10 +9,11 @@ levels only on the selected columns. Two ways around that reach archive data:
   checked, so the row count is an oracle — here they are refused with a PermissionError.
 
 Every path that lists through `frappe.get_list` / `frappe.db.get_list` (REST, frappe.client, report view,
-export, search, group-by counts, the app's reports) passes here. Installed once per process from
-`crm_archive/__init__.py`; queries with `ignore_permissions` are untouched.
+export, search, group-by counts, the app's reports) passes here. Installed in every process by the
+before_request / before_job hooks (crm_archive/safeguards.py); queries with `ignore_permissions` are untouched.
 """
 
+import functools
 import re
 
 import frappe
@@ -42,6 +43,7 @@ def install():
 	original_build = DatabaseQuery.build_conditions
 	original_prepare = DatabaseQuery.prepare_args
 
+	@functools.wraps(original_build)
 	def build_conditions(self):
 		original_build(self)
 		if self.doctype == "Customer Archive":
@@ -51,11 +53,13 @@ def install():
 		if not self.flags.ignore_permissions:
 			check_filters(self)
 
+	@functools.wraps(original_prepare)
 	def prepare_args(self):
 		args = original_prepare(self)
 		if not self.flags.ignore_permissions:
 			restrict_link_joins(self, args)
 			check_sort_keys(self, args)
+			check_field_expressions(self)
 		return args
 
 	DatabaseQuery.build_conditions = build_conditions
@@ -77,14 +81,50 @@ def _forbidden_fields(doctype: str, user: str) -> set[str]:
 	return {df.fieldname for df in meta.fields} - readable_fields(doctype, user)
 
 
-def _refuse(doctype: str, fieldname: str):
-	frappe.throw(
-		_("You do not have permission to filter or sort {0} by {1}.").format(
-			_(doctype), frappe.bold(fieldname)
-		),
-		frappe.PermissionError,
-		title=_("Not Permitted"),
+def _refuse(doctype: str, fieldname: str, reading: bool = False):
+	message = (
+		_("You do not have permission to read {1} of {0}.")
+		if reading
+		else _("You do not have permission to filter or sort {0} by {1}.")
 	)
+	frappe.throw(
+		message.format(_(doctype), frappe.bold(fieldname)), frappe.PermissionError, title=_("Not Permitted")
+	)
+
+
+def check_field_expressions(query):
+	"""Frappe checks the first column of each selected expression only (`sum(name) + sum(mobile_no)`
+	passes as `name`): every column of every expression of a guarded doctype must be readable."""
+	from frappe.desk.reportview import extract_fieldnames
+
+	doctypes = _involved(query)
+	if not doctypes:
+		return
+	forbidden = {dt: _forbidden_fields(dt, query.user) for dt in doctypes}
+	words = set().union(*forbidden.values())
+	if not words:
+		return
+	for field in query.fields or []:
+		if not isinstance(field, str) or not any(w in field for w in words):
+			continue  # no forbidden name in the text: nothing to parse
+		try:
+			columns = extract_fieldnames(field)
+		except Exception:
+			_refuse(query.doctype, field[:60], reading=True)
+		for column in columns or []:
+			column = str(column)
+			if "." in column:
+				table, name = column.rsplit(".", 1)
+				table = table.strip("`")
+				doctype = query.linked_table_aliases.get(table) or query.linked_table_aliases.get(
+					f"`{table}`"
+				)
+				doctype = (doctype or table).replace("`", "").removeprefix("tab")
+			else:
+				doctype, name = query.doctype, column
+			name = name.strip("`")
+			if name in forbidden.get(doctype, ()):
+				_refuse(doctype, name, reading=True)
 
 
 def check_filters(query):

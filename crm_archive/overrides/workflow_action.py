@@ -4,7 +4,7 @@ Frappe's `*` on_update hook (process_workflow_actions) makes one Workflow Action
 for the roles that could act next. On archives nobody acts through them (the form's Actions menu is the
 way), and every rep's Workflow Action list would fill with every archive of the site. Frappe 15 has no
 per-workflow switch and an app cannot remove a `*` hook, so the hook's function is wrapped (as the query
-guard wraps DatabaseQuery, from crm_archive/__init__.py): for archives it does nothing; every other
+guard wraps DatabaseQuery, per request and job from crm_archive/safeguards.py): for archives it does nothing; every other
 doctype gets Frappe's behaviour unchanged. (Deleting the rows after insert instead made every save
 insert and delete under gap locks: concurrent saves deadlocked.)"""
 

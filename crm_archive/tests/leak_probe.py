@@ -402,6 +402,7 @@ def cleanup():
 			("DocShare", "share_name"),
 			("View Log", "reference_name"),
 			("Workflow Action", "reference_name"),
+			("Communication", "reference_name"),
 		):
 			frappe.db.delete(dt, {col: ["in", names]})
 		for f in frappe.get_all("File", {"attached_to_name": ["in", names]}, pluck="name"):
@@ -430,6 +431,7 @@ def cleanup():
 	):
 		if frappe.db.table_exists(dt):
 			frappe.db.delete(dt, {col: ["like", f"%{MARK}%"]})
+	frappe.db.sql("delete from `__global_search` where content like %s", (f"%{MARK}%",))
 	frappe.db.commit()
 
 
@@ -527,6 +529,25 @@ def build_fixture() -> Fixture:
 		}
 	).insert(ignore_permissions=True)
 	docs["file_b"] = file_doc.name
+	# a call logged on B's archive as a Communication (a medium other than email: Frappe's own condition
+	# on Communication lets every Sales User list those), its text and B's mobile as the phone
+	docs["communication_b"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Phone",
+				"subject": "leakzq-commsubject-b",
+				"content": "leakzq-commcontent-b",
+				"phone_no": "+8613987650001",
+				"reference_doctype": "Customer Archive",
+				"reference_name": b,
+				"sent_or_received": "Received",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 	docs["comment_b"] = frappe.get_doc("Customer Archive", b).add_comment("Comment", "leakzq-comment-b").name
 	assign(
 		{
@@ -540,6 +561,10 @@ def build_fixture() -> Fixture:
 		"ToDo", {"reference_name": b, "allocated_to": users["rep_b"]}, "name"
 	)
 	docs["share_b"] = frappe.share.add("Customer Archive", b, users["rep_b"], read=1, notify=0).name
+	frappe.db.commit()
+	from frappe.utils.global_search import sync_global_search
+
+	sync_global_search()  # the ToDo's, File's and Communication's text in global search, as the scheduler would
 	frappe.db.commit()
 
 	# the manager's prepared report, generated here: inserted without its after_insert, which would queue
@@ -579,6 +604,7 @@ def build_fixture() -> Fixture:
 		for f in ("mobile_no", "email_id", "address"):
 			add(row[f], f, x, 1)
 		add(f"+86139876500{'1' if x == 'a' else '0'}2", "mobile_no(old)", x, 1)
+		add(row["mobile_no"].lstrip("+"), "mobile_no(digits)", x, 1)  # a sum or a number shows no '+'
 		add(f"leakzq.{x}.oldmail@example.com", "email_id(old)", x, 1)
 		add(f"Leakzq Old Road 1 {x.upper()}", "address(old)", x, 1)
 		add(f"wx_leakzq_{x}", "social.account", x, 1)
@@ -592,6 +618,9 @@ def build_fixture() -> Fixture:
 		add(f"leakzq-outcome-{x}", "interaction.outcome", x, 0)
 		add(f"leakzq-logrow-{x}", "log.rule_row", x, 0)
 	add("leakzq-filecontent-b", "file.content", "b", 0)
+	add("leakzq-file-b", "file.name", "b", 0)
+	add("leakzq-commsubject-b", "communication.subject", "b", 0)
+	add("leakzq-commcontent-b", "communication.content", "b", 0)
 	add("leakzq-comment-b", "comment", "b", 0)
 	add("leakzq-todo-b", "todo.description", "b", 0)
 	markers.sort(key=lambda m: -len(m.value))  # report the most specific marker first
@@ -1140,13 +1169,17 @@ def body_texts(response) -> str:
 
 
 class Prober:
-	def __init__(self, fx: Fixture, result: Result):
-		from crm_archive.tests.rest import Session
+	def __init__(self, fx: Fixture, result: Result, base_url: str | None = None):
+		"""Over HTTP to `base_url` (a ProductionServer: gunicorn `frappe.app:application`), else through
+		Frappe's WSGI app in this process."""
+		from functools import partial
+
+		from crm_archive.tests.rest import HttpSession, Session
 
 		self.fx = fx
 		self.result = result
-		self.Session = Session
-		self.sessions = {who: Session(fx.users[who], PWD) for who in PROBED}
+		self.Session = partial(HttpSession, base_url=base_url) if base_url else Session
+		self.sessions = {who: self.Session(fx.users[who], PWD) for who in PROBED}
 		self.calls = Counter()
 		self.forbidden = {who: fx.forbidden(who) for who in PROBED}
 		self.snapshot = self.archive_state()
@@ -1626,14 +1659,239 @@ def probe_active(prober: Prober):
 		frappe.db.commit()
 
 
-def run_probe(fx: Fixture, deadline_seconds: float = DEADLINE_SECONDS) -> Result:
+# --- the first-request round ------------------------------------------------------------------------------
+
+
+def first_request_attacks(fx: Fixture) -> list[tuple[str, str, dict, str]]:
+	"""Every kind of attack that did leak, or could, through a process's start-up state (a wrapper installed
+	only on import, a cache still cold) or a caller-supplied config: (verb, path, args, label)."""
+	a, b = fx.archives["a"], fx.archives["b"]
+	both = [a, b]
+	link_fields = [
+		"name",
+		"crm_archive",
+		"crm_archive.full_name",
+		"crm_archive.mobile_no",
+		"crm_archive.email_id",
+		"crm_archive.account_manager",
+		"crm_archive.confidential_notes",
+	]
+	on_customers = {"doctype": "Customer", "fields": link_fields, "filters": [["crm_archive", "in", both]]}
+	archive_fields = ["name", "full_name", "mobile_no", "email_id", "confidential_notes", "remarks"]
+	on_archives = {"doctype": "Customer Archive", "fields": archive_fields, "filters": [["name", "in", both]]}
+
+	def chart(**config):
+		base = {
+			"name": "probe",
+			"chart_name": "probe",
+			"document_type": "Customer Archive",
+			"based_on": "creation",
+			"timespan": "Last Year",
+			"time_interval": "Daily",
+			"filters_json": json.dumps([["Customer Archive", "name", "=", b, False]]),
+		}
+		return {"chart": json.dumps(dict(base, **config)), "no_cache": 1}
+
+	def card(**doc):
+		base = {"document_type": "Customer Archive", "function": "Sum", "name": "probe"}
+		return {
+			"doc": json.dumps(dict(base, **doc)),
+			"filters": json.dumps([["Customer Archive", "name", "=", b]]),
+		}
+
+	m = "/api/method/"
+	dashboard = m + "frappe.desk.doctype.dashboard_chart.dashboard_chart.get"
+	number = m + "frappe.desk.doctype.number_card.number_card.get_result"
+	attached = [["attached_to_doctype", "=", "Customer Archive"]]
+	file_fields = ["name", "file_name", "attached_to_name", "file_url"]
+	referenced = [["reference_doctype", "=", "Customer Archive"]]
+	comm_fields = ["name", "subject", "content", "phone_no", "reference_name"]
+	out = [
+		("POST", m + "frappe.client.get_list", on_customers, "get_list Customer crm_archive.*"),
+		("POST", m + "frappe.desk.reportview.get", on_customers, "reportview.get Customer crm_archive.*"),
+		(
+			"GET",
+			"/api/resource/Customer",
+			{k: v for k, v in on_customers.items() if k != "doctype"},
+			"resource Customer crm_archive.*",
+		),
+		("POST", m + "frappe.desk.reportview.get", on_archives, "reportview.get Customer Archive"),
+		("POST", m + "frappe.client.get_list", on_archives, "get_list Customer Archive"),
+		(
+			"POST",
+			dashboard,
+			chart(type="Heatmap", chart_type="Sum", value_based_on="mobile_no"),
+			"chart heatmap sum(mobile_no)",
+		),
+		(
+			"POST",
+			dashboard,
+			chart(
+				type="Heatmap",
+				chart_type="Sum",
+				value_based_on="crm_archive.mobile_no",
+				document_type="Customer",
+				filters_json=json.dumps([["Customer", "crm_archive", "=", b, False]]),
+			),
+			"chart heatmap Customer crm_archive.mobile_no",
+		),
+		(
+			"POST",
+			dashboard,
+			chart(type="Line", chart_type="Sum", value_based_on="mobile_no"),
+			"chart line sum(mobile_no)",
+		),
+		(
+			"POST",
+			dashboard,
+			chart(type="Bar", chart_type="Group By", group_by_type="Count", group_by_based_on="full_name"),
+			"chart group by full_name",
+		),
+		(
+			"POST",
+			dashboard,
+			chart(
+				type="Bar",
+				chart_type="Group By",
+				group_by_type="Sum",
+				group_by_based_on="account_manager",
+				aggregate_function_based_on="mobile_no",
+			),
+			"chart group by sum(mobile_no)",
+		),
+		("POST", number, card(aggregate_function_based_on="mobile_no"), "number card sum(mobile_no)"),
+		(
+			"POST",
+			number,
+			card(aggregate_function_based_on="name) + sum(mobile_no"),
+			"number card injected sum(mobile_no)",
+		),
+		(
+			"GET",
+			"/api/resource/File",
+			{"filters": attached, "fields": file_fields},
+			"resource File on archives",
+		),
+		(
+			"POST",
+			m + "frappe.desk.reportview.get",
+			{"doctype": "File", "filters": attached, "fields": file_fields},
+			"reportview.get File",
+		),
+		(
+			"POST",
+			m + "frappe.client.get",
+			{"doctype": "File", "name": fx.docs["file_b"]},
+			"client.get File of B",
+		),
+		(
+			"GET",
+			"/api/resource/Communication",
+			{"filters": referenced, "fields": comm_fields},
+			"resource Communication on archives",
+		),
+		(
+			"POST",
+			m + "frappe.desk.reportview.get",
+			{"doctype": "Communication", "filters": referenced, "fields": comm_fields},
+			"reportview.get Communication",
+		),
+		(
+			"POST",
+			m + "frappe.client.get",
+			{"doctype": "Communication", "name": fx.docs["communication_b"]},
+			"client.get Communication of B",
+		),
+		("POST", m + "frappe.utils.global_search.search", {"text": MARK}, "global search marker"),
+		(
+			"POST",
+			m + "frappe.utils.global_search.search",
+			{"text": MARK, "doctype": "ToDo"},
+			"global search ToDo",
+		),
+		("POST", m + "frappe.utils.global_search.search", {"text": "Leakzq Bname"}, "global search name"),
+		(
+			"POST",
+			m + "frappe.desk.reportview.get_stats",
+			{
+				"stats": json.dumps(["full_name", "mobile_no", "account_manager"]),
+				"doctype": "Customer Archive",
+				"filters": json.dumps([["name", "=", b]]),
+			},
+			"reportview.get_stats",
+		),
+		(
+			"POST",
+			m + "frappe.desk.reportview.get_sidebar_stats",
+			{
+				"stats": json.dumps(["full_name", "mobile_no"]),
+				"doctype": "Customer Archive",
+				"filters": json.dumps([["name", "=", b]]),
+			},
+			"reportview.get_sidebar_stats",
+		),
+		(
+			"POST",
+			m + "frappe.desk.listview.get_group_by_count",
+			{
+				"doctype": "Customer Archive",
+				"current_filters": json.dumps([["name", "=", b]]),
+				"field": "mobile_no",
+			},
+			"listview.get_group_by_count mobile_no",
+		),
+		(
+			"POST",
+			m + "frappe.desk.search.search_link",
+			{"doctype": "Customer Archive", "txt": MARK},
+			"search_link archives",
+		),
+		(
+			"POST",
+			m + "frappe.desk.form.load.getdoc",
+			{"doctype": "Customer Archive", "name": b},
+			"getdoc archive B",
+		),
+		(
+			"POST",
+			m + "frappe.client.get_value",
+			{"doctype": "Customer Archive", "filters": b, "fieldname": json.dumps(archive_fields)},
+			"get_value archive B",
+		),
+		(
+			"POST",
+			m + "frappe.client.get_count",
+			{
+				"doctype": "Customer Archive",
+				"filters": json.dumps([["mobile_no", "like", "%8613987650001%"]]),
+			},
+			"count by mobile",
+		),
+	]
+	return out
+
+
+def run_first_requests(fx: Fixture, base_url: str) -> Result:
+	"""Each attack, for each probed user, as the request of a server whose workers serve one request each
+	(tests/server.py `ProductionServer(max_requests=1)`): every call is a fresh worker's first request."""
+	result = Result()
+	prober = Prober(fx, result, base_url=base_url)
+	sink = io.StringIO()
+	with redirect_stdout(sink), redirect_stderr(sink):
+		for who in PROBED:
+			for verb, path, args, label in first_request_attacks(fx):
+				prober.call(who, verb, path, args, f"first request: {label}")
+	return result
+
+
+def run_probe(fx: Fixture, deadline_seconds: float = DEADLINE_SECONDS, base_url: str | None = None) -> Result:
 	result = Result()
 	started = time.monotonic()
 	ok, failed = import_everything()
 	result.notes.append(f"imported {ok} modules ({failed} failed) in {time.monotonic() - started:.0f}s")
 	frappe.set_user("Administrator")
 	endpoints = enumerate_methods(result, fx)
-	prober = Prober(fx, result)
+	prober = Prober(fx, result, base_url=base_url)
 	t = time.monotonic()
 	sink = io.StringIO()
 	with redirect_stdout(sink), redirect_stderr(sink):  # the server prints refused requests' tracebacks

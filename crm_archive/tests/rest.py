@@ -38,3 +38,44 @@ class Session:
 
 	def method(self, _method: str, **data):
 		return self.post(f"/api/method/{_method}", data)
+
+
+class HttpResponse:
+	"""A `requests` response with the attributes the tests read from werkzeug's (status_code, get_data,
+	json, headers)."""
+
+	def __init__(self, r):
+		self.status_code = r.status_code
+		self.headers = r.headers
+		self._data = r.content
+		try:
+			self.json = r.json()
+		except ValueError:
+			self.json = None
+
+	def get_data(self, as_text: bool = False):
+		return self._data.decode("utf-8", "replace") if as_text else self._data
+
+
+class HttpSession:
+	"""The same interface as Session, over real HTTP to a server (tests/server.py ProductionServer)."""
+
+	def __init__(self, user: str, password: str, base_url: str, site: str | None = None):
+		import requests
+
+		self.base_url = base_url.rstrip("/")
+		self.site = site or frappe.local.site
+		self.user = user
+		self.client = requests.Session()
+		self.client.headers["Host"] = self.site
+		r = self.post("/api/method/login", {"usr": user, "pwd": password})
+		assert r.status_code == 200, (user, r.status_code, r.get_data(as_text=True)[:300])
+
+	def get(self, path: str, params: dict | None = None):
+		return HttpResponse(self.client.get(self.base_url + path, params=params or {}, timeout=120))
+
+	def post(self, path: str, data: dict | None = None):
+		return HttpResponse(self.client.post(self.base_url + path, json=data or {}, timeout=120))
+
+	def method(self, _method: str, **data):
+		return self.post(f"/api/method/{_method}", data)

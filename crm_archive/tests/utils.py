@@ -14,6 +14,9 @@ def before_tests():
 	then it does nothing, or its fiscal years would stand where ERPNext's test records put their own."""
 	if not testing_this_app(sys.argv):
 		return
+	from crm_archive.safeguards import install
+
+	install()  # the runner is neither a request nor a job (production gets them from those hooks)
 	frappe.clear_cache()
 	company = complete_setup_wizard(
 		company=TEST_COMPANY, abbr="CTC", email="test.admin@example.com", password="admin"
