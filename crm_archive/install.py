@@ -61,11 +61,42 @@ DEFAULT_TIERS = (
 		4,
 		1,
 		1,
-		"Top customers: dedicated service, regular visits, birthday greetings",
+		"Top customers: the highest spend and most purchases in the window; dedicated service, regular "
+		"visits, birthday greetings",
 	),
-	("重要客户", 30, "#2563eb", 30, 8, 1, 1, "Important customers"),
-	("普通客户", 20, "#16a34a", 90, 24, 0, 0, "Normal customers"),
-	("潜在客户", 10, "#9ca3af", 180, 48, 0, 0, "Potential customers: no purchase in the window yet"),
+	(
+		"重要客户",
+		30,
+		"#2563eb",
+		30,
+		8,
+		1,
+		1,
+		"Important customers: high spend in the window; a dedicated account manager",
+	),
+	("普通客户", 20, "#16a34a", 90, 24, 0, 0, "Active customers: at least one purchase in the window"),
+	("沉睡客户", 15, "#d97706", 60, 24, 0, 0, "Lapsed customers: bought before, nothing in the window"),
+	("潜在客户", 10, "#9ca3af", 180, 48, 0, 0, "Prospects: never bought"),
+)
+# The descriptions the first installs gave these tiers (a patch replaces them where still unedited).
+OLD_TIER_DESCRIPTIONS = {
+	"VIP": "Top customers: dedicated service, regular visits, birthday greetings",
+	"重要客户": "Important customers",
+	"普通客户": "Normal customers",
+	"潜在客户": "Potential customers: no purchase in the window yet",
+}
+LAPSED_TIER = "沉睡客户"
+# Bought before (any purchase up to the day), nothing in the window: below 普通客户's "any purchase in the
+# window", above the default 潜在客户 (never bought).
+LAPSED_RULE = {"tier": LAPSED_TIER, "priority": 4, "condition": "lifetime_invoice_count >= 1"}
+DEFAULT_RULES = (
+	{"tier": "VIP", "priority": 1, "min_window_spend": 100000, "min_invoice_count": 6},
+	{"tier": "重要客户", "priority": 2, "min_window_spend": 30000},
+	{"tier": "普通客户", "priority": 3, "min_invoice_count": 1},
+)
+DEFAULT_RULE_SET_DESCRIPTION = (
+	"VIP: ≥ 100,000 and ≥ 6 invoices in 365 days; 重要客户: ≥ 30,000; 普通客户: any purchase in the "
+	"window; 沉睡客户: bought before, nothing in the window; 潜在客户: never bought"
 )
 DEFAULT_RULE_SET = "Default Tier Rules"
 
@@ -218,20 +249,8 @@ def make_default_tiers():
 	"""Installed defaults, created once: a manager's later edits are never overwritten."""
 	if frappe.db.count("Customer Tier"):
 		return
-	for name, rank, color, follow_up, sla, dedicated, birthday, description in DEFAULT_TIERS:
-		frappe.get_doc(
-			{
-				"doctype": "Customer Tier",
-				"tier_name": name,
-				"rank": rank,
-				"color": color,
-				"follow_up_interval_days": follow_up,
-				"response_sla_hours": sla,
-				"dedicated_account_manager": dedicated,
-				"birthday_greeting": birthday,
-				"description": description,
-			}
-		).insert(ignore_permissions=True)
+	for row in DEFAULT_TIERS:
+		make_tier(row)
 	if not frappe.db.exists("Tier Rule Set", DEFAULT_RULE_SET):
 		frappe.get_doc(
 			{
@@ -241,14 +260,72 @@ def make_default_tiers():
 				"window_days": 365,
 				"default_tier": "潜在客户",
 				"downgrade_grace_days": 30,
-				"description": "VIP: ≥ 100,000 and ≥ 6 invoices in 365 days; 重要客户: ≥ 30,000; 普通客户: any purchase",
-				"rules": [
-					{"tier": "VIP", "priority": 1, "min_window_spend": 100000, "min_invoice_count": 6},
-					{"tier": "重要客户", "priority": 2, "min_window_spend": 30000},
-					{"tier": "普通客户", "priority": 3, "min_invoice_count": 1},
-				],
+				"description": DEFAULT_RULE_SET_DESCRIPTION,
+				"rules": [*DEFAULT_RULES, LAPSED_RULE],
 			}
 		).insert(ignore_permissions=True)
+
+
+def make_tier(row: tuple, rank: int | None = None) -> str:
+	name, default_rank, color, follow_up, sla, dedicated, birthday, description = row
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Customer Tier",
+				"tier_name": name,
+				"rank": default_rank if rank is None else rank,
+				"color": color,
+				"follow_up_interval_days": follow_up,
+				"response_sla_hours": sla,
+				"dedicated_account_manager": dedicated,
+				"birthday_greeting": birthday,
+				"description": description,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def add_lapsed_tier(rule_set: str = DEFAULT_RULE_SET) -> bool:
+	"""Sites installed before the lapsed tier (patch add_lapsed_tier): their default rule set gave every
+	customer without a purchase in the window 潜在客户, lapsed buyers included. Add the 沉睡客户 tier and its
+	rule row — only to a rule set still exactly as installed (its rows and default tier); a set a manager
+	edited says what the manager wants and is left alone. The default tiers' descriptions are replaced
+	where they still read as installed. True when the row was added (the save re-tiers when active)."""
+	by_name = {row[0]: row for row in DEFAULT_TIERS}
+	for tier, old in OLD_TIER_DESCRIPTIONS.items():
+		if frappe.db.get_value("Customer Tier", tier, "description") == old:
+			frappe.db.set_value("Customer Tier", tier, "description", by_name[tier][-1])
+	if not frappe.db.exists("Tier Rule Set", rule_set):
+		return False
+	doc = frappe.get_doc("Tier Rule Set", rule_set)
+	fields = ("tier", "priority", "min_window_spend", "min_invoice_count", "max_recency_days")
+	fields += ("min_average_order_value", "condition")
+
+	def key(row) -> tuple:
+		return tuple(row.get(f) or None for f in fields)
+
+	as_installed = [key(frappe._dict(r)) for r in DEFAULT_RULES]
+	if doc.default_tier != "潜在客户" or [key(r) for r in doc.rules] != as_installed:
+		return False
+	if not frappe.db.exists("Customer Tier", LAPSED_TIER):
+		ranks = {
+			r: frappe.db.get_value("Customer Tier", r, "rank") for r in ("普通客户", "潜在客户")
+		}  # as installed 20 and 10: the lapsed tier goes between them, at a rank no other tier has
+		if None in ranks.values():
+			return False
+		taken = set(frappe.get_all("Customer Tier", pluck="rank"))
+		free = [r for r in range(ranks["潜在客户"] + 1, ranks["普通客户"]) if r not in taken]
+		if not free:
+			return False
+		preferred = by_name[LAPSED_TIER][1]
+		make_tier(by_name[LAPSED_TIER], preferred if preferred in free else free[len(free) // 2])
+	doc.append("rules", dict(LAPSED_RULE))
+	if (doc.description or "").startswith("VIP: ≥ 100,000 and ≥ 6 invoices in 365 days; 重要客户: ≥ 30,000;"):
+		doc.description = DEFAULT_RULE_SET_DESCRIPTION
+	doc.save(ignore_permissions=True)
+	return True
 
 
 def ensure_settings_defaults():

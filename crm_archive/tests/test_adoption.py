@@ -214,3 +214,125 @@ class TestSetBasedAdoption(FrappeTestCase):
 		# idempotent
 		self.assertEqual(adopt_all(publish=False, customers=self.names)["created"], 0)
 		self.assertEqual(frappe.db.count("Customer Archive", {"customer": ("like", self.PREFIX + "%")}), 6)
+
+
+class TestAdoptionLapsedBuyers(FrappeTestCase):
+	"""A team adopting Customers who bought, but not in the window: under the installed default rules they
+	are 沉睡客户 (bought before, nothing in the window), not 潜在客户, which is for customers who never
+	bought. adopt_all commits (as the bench command does), so the class removes what it made."""
+
+	PREFIX = "_CRM Lapsed Adopt "
+	remove_archives = classmethod(TestSetBasedAdoption.remove_archives.__func__)
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from frappe.utils import add_days, nowdate
+
+		from crm_archive.tests.utils import make_sales_invoice, use_default_rule_set
+
+		use_default_rule_set()
+		cls.remove_archives()
+		frappe.db.set_single_value("CRM Archive Settings", "auto_create_archive", 0)
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+		cls.lapsed, cls.lapsed_too, cls.never, cls.recent = (
+			make_customer(f"{cls.PREFIX}{kind}") for kind in ("Lapsed", "Lapsed Too", "Never", "Recent")
+		)
+		for days in (700, 500, 400):  # three real purchases, all before the 365-day window
+			make_sales_invoice(cls.lapsed, 1200, posting_date=add_days(nowdate(), -days))
+		make_sales_invoice(cls.lapsed_too, 90, posting_date=add_days(nowdate(), -366))
+		make_sales_invoice(cls.recent, 300, posting_date=add_days(nowdate(), -20))
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		cls.remove_archives()
+		for si in frappe.get_all(
+			"Sales Invoice", {"customer": ("like", cls.PREFIX + "%"), "docstatus": 1}, pluck="name"
+		):
+			frappe.get_doc("Sales Invoice", si).cancel()
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_set_based_adoption_puts_lapsed_buyers_in_the_lapsed_tier(self):
+		from crm_archive.archive.adoption import adopt_all
+		from crm_archive.install import LAPSED_TIER
+
+		names = [self.lapsed, self.lapsed_too, self.never, self.recent]
+		adopt_all(publish=False, customers=names)
+		got = {
+			c: frappe.db.get_value(
+				"Customer Archive", {"customer": c}, ["tier", "lifecycle_state", "tier_rule"], as_dict=True
+			)
+			for c in names
+		}
+		self.assertEqual(LAPSED_TIER, "沉睡客户")
+		self.assertEqual((got[self.lapsed].tier, got[self.lapsed].lifecycle_state), ("沉睡客户", "Churned"))
+		self.assertEqual(got[self.lapsed_too].tier, "沉睡客户")
+		self.assertEqual((got[self.never].tier, got[self.never].lifecycle_state), ("潜在客户", "Potential"))
+		self.assertIn("(default)", got[self.never].tier_rule)  # the rule set's default: never bought
+		self.assertEqual(got[self.recent].tier, "普通客户")
+		self.assertTrue(frappe.db.get_value("Customer Tier", "沉睡客户", "description").startswith("Lapsed"))
+
+	def test_one_by_one_adoption_agrees(self):
+		row = customers_without_archive(names=[self.lapsed])
+		if not row:  # the set-based test ran first and adopted it
+			return
+		frappe.db.savepoint("one")
+		doc = archive_from_customer(row[0])
+		doc.insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.get_value("Customer Archive", doc.name, "tier"), "沉睡客户")
+		frappe.db.rollback(save_point="one")
+
+
+class TestLapsedTierPatch(FrappeTestCase):
+	"""Existing sites: the patch adds the lapsed tier's row to a rule set still exactly as installed,
+	never to one a manager edited, and only once."""
+
+	def rule_set(self, name, rules):
+		from crm_archive.install import DEFAULT_RULE_SET_DESCRIPTION
+
+		if frappe.db.exists("Tier Rule Set", name):
+			frappe.delete_doc("Tier Rule Set", name, force=True)
+		return frappe.get_doc(
+			{
+				"doctype": "Tier Rule Set",
+				"rule_set_name": name,
+				"is_active": 0,
+				"window_days": 365,
+				"default_tier": "潜在客户",
+				"downgrade_grace_days": 30,
+				"description": DEFAULT_RULE_SET_DESCRIPTION,
+				"rules": rules,
+			}
+		).insert()
+
+	def test_added_to_the_unedited_set_only_once(self):
+		from crm_archive.install import DEFAULT_RULES, LAPSED_RULE, add_lapsed_tier
+
+		self.rule_set("_Old Default Rules", [dict(r) for r in DEFAULT_RULES])
+		self.assertTrue(add_lapsed_tier("_Old Default Rules"))
+		rows = frappe.get_doc("Tier Rule Set", "_Old Default Rules").rules
+		self.assertEqual(
+			[(r.tier, r.priority, r.condition) for r in rows][-1],
+			(LAPSED_RULE["tier"], LAPSED_RULE["priority"], LAPSED_RULE["condition"]),
+		)
+		self.assertEqual(len(rows), 4)
+		self.assertFalse(add_lapsed_tier("_Old Default Rules"))  # a second run changes nothing
+		self.assertEqual(len(frappe.get_doc("Tier Rule Set", "_Old Default Rules").rules), 4)
+
+	def test_an_edited_set_is_left_alone(self):
+		from crm_archive.install import DEFAULT_RULES, add_lapsed_tier
+
+		edited = [dict(r) for r in DEFAULT_RULES]
+		edited[0]["min_window_spend"] = 80000
+		self.rule_set("_Edited Default Rules", edited)
+		self.assertFalse(add_lapsed_tier("_Edited Default Rules"))
+		self.assertEqual(len(frappe.get_doc("Tier Rule Set", "_Edited Default Rules").rules), 3)
+
+	def test_the_installed_default_has_the_lapsed_row(self):
+		from crm_archive.install import DEFAULT_RULE_SET, LAPSED_RULE
+
+		rows = frappe.get_doc("Tier Rule Set", DEFAULT_RULE_SET).rules
+		self.assertIn((LAPSED_RULE["tier"], LAPSED_RULE["condition"]), [(r.tier, r.condition) for r in rows])

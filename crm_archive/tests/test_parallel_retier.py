@@ -28,7 +28,7 @@ LIKE_BULK = "\\_Par B%"
 BULK = 2500  # synthetic customers + archives: 6 chunks of 500 with the few real ones
 CHUNK_SIZE = 500
 MARK = "crm_archive parallel re-tier test"
-VIP, KEY, NORMAL, POTENTIAL = "VIP", "重要客户", "普通客户", "潜在客户"
+VIP, KEY, NORMAL, LAPSED, POTENTIAL = "VIP", "重要客户", "普通客户", "沉睡客户", "潜在客户"
 COMPARED = ("tier", "qualified_tier", "tier_pending_since", "tier_rule", "tier_reason", *store.METRIC_FIELDS)
 RUN_TIMEOUT = 120
 ARCHIVE_FIELDS = (
@@ -184,7 +184,7 @@ class TestParallelRetier(FrappeTestCase):
 			make_sales_invoice(real[0], 20000, posting_date=add_days(d, -(10 + k * 20)))  # VIP
 		make_sales_invoice(real[1], 35000, posting_date=add_days(d, -30))  # 重要客户
 		make_sales_invoice(real[2], 800, posting_date=add_days(d, -5))  # 普通客户
-		make_sales_invoice(real[3], 5000, posting_date=add_days(d, -400))  # outside the window: default
+		make_sales_invoice(real[3], 5000, posting_date=add_days(d, -400))  # only before the window: lapsed
 		# real[4]: no invoice, default
 		cls.real_archives = [
 			frappe.get_doc({"doctype": "Customer Archive", "full_name": c, "customer": c}).insert().name
@@ -365,7 +365,7 @@ class TestParallelRetier(FrappeTestCase):
 		tiers = Counter(reference[a][2][0] for a in self.test_archives)
 		self.assertTrue({VIP, KEY, NORMAL, POTENTIAL} <= set(tiers), tiers)  # every tier, in every chunk
 		self.assertEqual(
-			[reference[a][2][0] for a in self.real_archives], [VIP, KEY, NORMAL, POTENTIAL, POTENTIAL]
+			[reference[a][2][0] for a in self.real_archives], [VIP, KEY, NORMAL, LAPSED, POTENTIAL]
 		)
 		self.assertTrue(any(reference[a][2][2] for a in self.test_archives), "no downgrade grace running")
 		self.assertGreater(sum(reference_logs.values()), 1000)

@@ -82,7 +82,14 @@ class TestTierDistributionAndMovements(FrappeTestCase):
 		counts = {r["tier"]: (r["archives"], r["window_spend"]) for r in rows}
 		self.assertEqual(
 			counts,
-			{"VIP": (2, 80000), "重要客户": (0, 0), "普通客户": (0, 0), "潜在客户": (1, 0), "(none)": (1, 0)},
+			{
+				"VIP": (2, 80000),
+				"重要客户": (0, 0),
+				"普通客户": (0, 0),
+				"沉睡客户": (0, 0),
+				"潜在客户": (1, 0),
+				"(none)": (1, 0),
+			},
 		)
 		self.assertEqual(summary, {"Upgrades": 1, "Downgrades": 0})
 		# the matrix: row = from, column = to; 重要客户 → VIP once, (none) → VIP once
