@@ -1,7 +1,10 @@
-"""Frappe's WSGI app plus static /assets and /files, for serving the desk with gunicorn and no nginx.
+"""What nginx does in front of a production bench, as WSGI middleware: static /assets and /files, and the
+site chosen by the X-Frappe-Site-Name header; everything else goes to Frappe's own `frappe.app:application`.
 
-`scripts/run` starts `gunicorn -b 127.0.0.1:8000 crm_archive.devtools.wsgi:application` from the bench's sites
-folder (frappe.app:application alone serves no static files; `bench serve` binds 0.0.0.0). A request whose
+`scripts/run` starts `gunicorn --pythonpath scripts frontend_wsgi:application` from the bench's sites folder
+(`frappe.app:application` alone serves no static files; `bench serve` binds 0.0.0.0 and is a development
+server). This module lives outside the app on purpose: it imports Frappe's application object and nothing
+of crm_archive, so the server imports the app exactly when and as a production bench does. A request whose
 host is not a site folder (http://127.0.0.1:8000) goes to FRAPPE_SITE or the bench's current site.
 """
 

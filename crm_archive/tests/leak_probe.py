@@ -645,6 +645,8 @@ def check_markers(fx: Fixture) -> list[str]:
 		blob += json.dumps(
 			frappe.get_all("Customer Interaction", {"customer_archive": name}, ["*"]), default=str
 		)
+		for dt, col in (("File", "attached_to_name"), ("Communication", "reference_name")):
+			blob += json.dumps(frappe.get_all(dt, {col: name}, ["*"]), default=str)
 		for m in fx.markers:
 			if m.archive != x or "(old)" in m.kind or m.kind in ("id_number", "log.rule_row"):
 				continue

@@ -1,6 +1,7 @@
 """Adversarial, enumerating permission-leak probe over real HTTP sessions (engine: leak_probe.py).
 
-Every whitelisted method of frappe, erpnext and crm_archive (minus those that delete, message, change
+Served as production serves it (gunicorn frappe.app:application). Every whitelisted method of frappe,
+erpnext and crm_archive (minus those that delete, message, change
 users or sessions, install or execute code, skipped by rule), every whitelisted controller method of the
 documents involved and /api/resource of every doctype that reaches archive data, called as a sales rep,
 an auditor and a reviewer: no response may carry a marker value that user must not see, no filter or
@@ -44,7 +45,12 @@ class TestLeakProbe(FrappeTestCase):
 			print("\nleak probe: the archive's edits left no Version row (nothing to read there)")
 
 	def test_no_permission_leaks(self):
-		result = leak_probe.run_probe(self.fx)
+		"""Over HTTP to gunicorn `frappe.app:application` started fresh from the bench's sites folder, as a
+		production bench serves (tests/server.py); test_production_server adds the first-request round."""
+		from crm_archive.tests.server import ProductionServer
+
+		with ProductionServer(workers=2) as server:
+			result = leak_probe.run_probe(self.fx, base_url=server.url)
 		print("\n" + result.report(limit=200))
 		self.assertGreaterEqual(result.attempts, 1500, result.summary())
 		self.assertGreaterEqual(len(result.endpoints), 100, result.summary())
