@@ -78,6 +78,21 @@ class TestProductionServer(FrappeTestCase):
 		self.assertIsNone(rows[b]["mobile_no"])
 		self.assertEqual(rows[a]["full_name"], "Leakzq Aname")  # the rep's own still joins
 
+	def test_refusals_do_not_name_the_archive(self):
+		"""A 403 on another rep's attachment or communication says no more than the row's own name."""
+		from crm_archive.tests.rest import HttpSession
+
+		b = self.fx.archives["b"]
+		with ProductionServer(workers=1) as server:
+			rep = HttpSession(self.fx.users["rep_a"], leak_probe.PWD, server.url)
+			for doctype, key in (("File", "file_b"), ("Communication", "communication_b")):
+				for r in (
+					rep.get(f"/api/resource/{doctype}/{self.fx.docs[key]}"),
+					rep.method("frappe.desk.form.load.getdoc", doctype=doctype, name=self.fx.docs[key]),
+				):
+					self.assertEqual(r.status_code, 403, r.get_data(as_text=True)[:300])
+					self.assertNotIn(b, r.get_data(as_text=True))
+
 	def test_whole_probe_passes_through_gunicorn(self):
 		"""A short pass of the enumerating probe's resource, export and oracle phases over HTTP to a
 		production server (test_leak_probe runs the whole probe there)."""
