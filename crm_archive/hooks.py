@@ -46,7 +46,7 @@ doctype_js = {
 
 # Document Events (handlers on other apps' doctypes live in overrides/)
 # ---------------------------------------------------------------------
-_access = "crm_archive.access."
+_access = "crm_archive.access.table."
 doc_events = {
 	"Customer": {
 		"after_insert": "crm_archive.overrides.customer.after_insert",
@@ -63,7 +63,7 @@ doc_events = {
 		"after_rename": _access + "on_archive_rename",
 	},
 	"ToDo": {
-		"validate": "crm_archive.overrides.todo.validate",
+		"validate": "crm_archive.access.todo.validate",
 		"on_update": _access + "on_todo_change",
 		"after_delete": _access + "on_todo_change",
 	},
@@ -83,7 +83,7 @@ doc_events = {
 		"on_update": _access + "on_user_change",
 	},
 	"Version": {
-		"before_insert": "crm_archive.overrides.version.before_insert",
+		"before_insert": "crm_archive.access.version.before_insert",
 	},
 }
 
@@ -98,11 +98,11 @@ scheduler_events = {
 		# the full re-tier (its conditions read them; it refreshes purchase dates), then every lifecycle move
 		"crm_archive.analysis.clv_store.nightly",
 		"crm_archive.reminders.store.daily",
-		"crm_archive.access.daily_check",
+		"crm_archive.access.table.daily_check",
 	],
 }
 
-# Permissions (crm_archive/permissions.py: one condition for lists and single documents)
+# Permissions (crm_archive/access/permissions.py: one condition for lists and single documents)
 # -------------------------------------------------------------------------------------
 additional_timeline_content = {
 	"Customer Archive": [
@@ -112,49 +112,49 @@ additional_timeline_content = {
 # every Customer Archive link field and the awesome bar find archives by name, pinyin or initials
 standard_queries = {"Customer Archive": "crm_archive.archive.search.search_archives"}
 permission_query_conditions = {
-	"Customer Archive": "crm_archive.permissions.archive_query",
-	"Customer Interaction": "crm_archive.permissions.interaction_query",
-	"Customer Archive Log": "crm_archive.permissions.log_query",
-	"Customer Archive Social Account": "crm_archive.permissions.social_account_query",
-	"Prepared Report": "crm_archive.permissions.prepared_report_query",
+	"Customer Archive": "crm_archive.access.permissions.archive_query",
+	"Customer Interaction": "crm_archive.access.permissions.interaction_query",
+	"Customer Archive Log": "crm_archive.access.permissions.log_query",
+	"Customer Archive Social Account": "crm_archive.access.permissions.social_account_query",
+	"Prepared Report": "crm_archive.access.permissions.prepared_report_query",
 	# rows of other doctypes that point at archives follow their archive
-	"File": "crm_archive.permissions.file_query",
-	"Communication": "crm_archive.permissions.communication_query",
+	"File": "crm_archive.access.permissions.file_query",
+	"Communication": "crm_archive.access.permissions.communication_query",
 }
 
 has_permission = {
-	"Customer Archive": "crm_archive.permissions.has_archive_permission",
-	"Customer Interaction": "crm_archive.permissions.has_interaction_permission",
-	"Customer Archive Log": "crm_archive.permissions.has_log_permission",
-	"Prepared Report": "crm_archive.permissions.has_prepared_report_permission",
-	"Customer Archive Social Account": "crm_archive.permissions.has_social_account_permission",
-	"File": "crm_archive.permissions.has_file_permission",
-	"Communication": "crm_archive.permissions.has_communication_permission",
+	"Customer Archive": "crm_archive.access.permissions.has_archive_permission",
+	"Customer Interaction": "crm_archive.access.permissions.has_interaction_permission",
+	"Customer Archive Log": "crm_archive.access.permissions.has_log_permission",
+	"Prepared Report": "crm_archive.access.permissions.has_prepared_report_permission",
+	"Customer Archive Social Account": "crm_archive.access.permissions.has_social_account_permission",
+	"File": "crm_archive.access.permissions.has_file_permission",
+	"Communication": "crm_archive.access.permissions.has_communication_permission",
 }
 
-# Overriding Methods (Frappe 15 paths that skip permissions for this app's doctypes; see overrides/client.py)
+# Overriding Methods (Frappe 15 paths that skip permissions for this app's doctypes; see access/whitelisted.py)
 # ------------------------------------------------------------------------------------------------------
 override_whitelisted_methods = {
-	"frappe.client.get_count": "crm_archive.overrides.client.get_count",
-	"frappe.desk.search.get_link_title": "crm_archive.overrides.client.get_link_title",
-	"frappe.desk.search.search_link": "crm_archive.overrides.client.search_link",
-	"frappe.desk.search.search_widget": "crm_archive.overrides.client.search_widget",
-	"frappe.desk.listview.get_group_by_count": "crm_archive.overrides.client.get_group_by_count",
-	"frappe.desk.query_report.run": "crm_archive.overrides.client.run_report",
-	"frappe.client.set_value": "crm_archive.overrides.client.set_value",
-	"frappe.client.insert": "crm_archive.overrides.client.insert",
-	"frappe.client.save": "crm_archive.overrides.client.save",
-	"frappe.client.submit": "crm_archive.overrides.client.submit",
-	"frappe.core.doctype.data_export.exporter.export_data": "crm_archive.overrides.client.export_data",
-	"erpnext.crm.utils.get_open_activities": "crm_archive.overrides.client.get_open_activities",
+	"frappe.client.get_count": "crm_archive.access.whitelisted.get_count",
+	"frappe.desk.search.get_link_title": "crm_archive.access.whitelisted.get_link_title",
+	"frappe.desk.search.search_link": "crm_archive.access.whitelisted.search_link",
+	"frappe.desk.search.search_widget": "crm_archive.access.whitelisted.search_widget",
+	"frappe.desk.listview.get_group_by_count": "crm_archive.access.whitelisted.get_group_by_count",
+	"frappe.desk.query_report.run": "crm_archive.access.whitelisted.run_report",
+	"frappe.client.set_value": "crm_archive.access.whitelisted.set_value",
+	"frappe.client.insert": "crm_archive.access.whitelisted.insert",
+	"frappe.client.save": "crm_archive.access.whitelisted.save",
+	"frappe.client.submit": "crm_archive.access.whitelisted.submit",
+	"frappe.core.doctype.data_export.exporter.export_data": "crm_archive.access.whitelisted.export_data",
+	"erpnext.crm.utils.get_open_activities": "crm_archive.access.whitelisted.get_open_activities",
 	# caller-supplied chart and card configs: plain fields only, every query permission-checked
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_archive.overrides.client.dashboard_chart",
-	"frappe.desk.doctype.number_card.number_card.get_result": "crm_archive.overrides.client.number_card_result",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_archive.access.whitelisted.dashboard_chart",
+	"frappe.desk.doctype.number_card.number_card.get_result": "crm_archive.access.whitelisted.number_card_result",
 	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": (
-		"crm_archive.overrides.client.number_card_difference"
+		"crm_archive.access.whitelisted.number_card_difference"
 	),
 	# global search indexes text without record permissions: results the user may not open are dropped
-	"frappe.utils.global_search.search": "crm_archive.overrides.client.global_search",
+	"frappe.utils.global_search.search": "crm_archive.access.whitelisted.global_search",
 }
 
 # Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).

@@ -24,7 +24,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		"ToDo": [
 			{
 				# which daily reminder this is (follow_up, cadence, birthday, review); a reminder never grants
-				# access to its archive (crm_archive.access)
+				# access to its archive (crm_archive.access.table)
 				"fieldname": "crm_reminder",
 				"label": "CRM Archive Reminder",
 				"fieldtype": "Data",
@@ -129,8 +129,8 @@ def after_migrate():
 	from crm_archive.archive.search import backfill_name_readings
 
 	backfill_name_readings()
-	from crm_archive.access import rebuild_all
-	from crm_archive.overrides.version import mask_existing
+	from crm_archive.access.table import rebuild_all
+	from crm_archive.access.version import mask_existing
 
 	mask_existing()
 	rebuild_all()

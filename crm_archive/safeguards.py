@@ -2,7 +2,7 @@
 
 Three Frappe 15 functions are wrapped (each module says why):
 - `frappe.model.db_query.DatabaseQuery.build_conditions` / `.prepare_args` — the query guard
-  (overrides/query_guard.py): link-field expressions join archives only where the user may read them,
+  (access/query_guard.py): link-field expressions join archives only where the user may read them,
   filters and sort keys on unreadable fields are refused;
 - `frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions` — no Workflow Actions
   for archives (overrides/workflow_action.py);
@@ -46,7 +46,8 @@ EXECUTE_ARGUMENTS = ("fields", "filters", "or_filters", "group_by", "order_by", 
 
 def install():
 	"""Install every wrapper in this process (idempotent). Hooked as before_request and before_job."""
-	from crm_archive.overrides import data_import, query_guard, workflow_action
+	from crm_archive.access import query_guard
+	from crm_archive.overrides import data_import, workflow_action
 
 	query_guard.install()
 	workflow_action.install()

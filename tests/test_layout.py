@@ -5,7 +5,7 @@ import ast
 import pathlib
 
 APP = pathlib.Path(__file__).resolve().parent.parent / "crm_archive"
-DOMAINS = ("archive", "tiering", "lifecycle", "reminders", "duplicates", "analysis")
+DOMAINS = ("access", "archive", "tiering", "lifecycle", "reminders", "duplicates", "analysis")
 # the pure cores: unit-tested without a site, never importing frappe nor the Frappe side of any domain
 PURE = {
 	"crm_archive.archive.rules",
@@ -97,3 +97,17 @@ def test_one_folder_per_domain_and_no_second_convention():
 	for path in APP.rglob("*.py"):
 		assert "crm_archive.logic" not in path.read_text(encoding="utf-8"), path
 	assert not (APP.parent / "if").exists()
+
+
+def test_who_may_read_lives_in_access():
+	"""The access table, both permission hooks' condition, the query guard, the overridden whitelisted
+	methods and the ToDo/Version handlers: one folder, nothing of it left where it was."""
+	for name in ("table", "permissions", "query_guard", "whitelisted", "todo", "version"):
+		assert (APP / "access" / f"{name}.py").exists(), name
+	for old in ("permissions.py", "access.py", "overrides/query_guard.py", "overrides/client.py"):
+		assert not (APP / old).exists(), old
+	assert not (APP / "overrides" / "todo.py").exists() and not (APP / "overrides" / "version.py").exists()
+	hooks = (APP / "hooks.py").read_text(encoding="utf-8")
+	for line in hooks.splitlines():
+		if "permission" in line and "crm_archive." in line and "#" not in line.split("crm_archive.")[0]:
+			assert "crm_archive.access." in line, line

@@ -236,7 +236,7 @@ def _insert_access_rows(names: list[str]):
 	archive of the same name are removed, should there be any) and no INSERT … SELECT: a delete's gap
 	locks, and the share locks an INSERT … SELECT takes on what it reads (all of an index, when MariaDB
 	misjudges a table just filled), deadlock against a rep's own refresh and the other writers."""
-	from crm_archive import access
+	from crm_archive.access import table as access
 	from crm_archive.utils import insert_rendered, sql_row_renderer
 
 	stale = frappe.db.sql_list(

@@ -77,7 +77,7 @@ def _median(fn, repeat: int) -> float:
 def _paths():
 	from frappe.desk.search import search_link
 
-	from crm_archive.overrides.client import get_count
+	from crm_archive.access.whitelisted import get_count
 
 	return {
 		"list page (20 rows)": lambda: frappe.get_list(
@@ -174,7 +174,8 @@ def old_condition(user: str) -> str:
 
 
 def run(archives: int = 100000, reps: int = 200, repeat: int = 5, keep: bool = False) -> dict:
-	from crm_archive import access, permissions
+	from crm_archive.access import permissions
+	from crm_archive.access import table as access
 
 	frappe.set_user("Administrator")
 	_user(REP, "CRM Archive User")

@@ -90,7 +90,7 @@ def install():
 def refresh_access(names: list[str]):
 	"""The access rows of every archive the import created (access.on_archive_change wrote them in
 	batches as it went; a batch rolled back with a failed row is written here)."""
-	from crm_archive import access
+	from crm_archive.access import table as access
 
 	frappe.db.commit()
 	for start in range(0, len(names), 2000):

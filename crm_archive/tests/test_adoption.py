@@ -207,7 +207,7 @@ class TestSetBasedAdoption(FrappeTestCase):
 			1,
 		)
 		# the account manager may read their adopted archive (access rows written with the chunk)
-		from crm_archive.permissions import has_archive_permission
+		from crm_archive.access.permissions import has_archive_permission
 
 		self.assertTrue(has_archive_permission(archives[self.names[0]], "read", self.rep))
 		self.assertFalse(has_archive_permission(archives[self.names[1]], "read", self.rep))

@@ -7,7 +7,7 @@ from frappe.desk.doctype.number_card.number_card import get_result
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 
-from crm_archive.access import refresh
+from crm_archive.access.table import refresh
 from crm_archive.tests.utils import ensure_user
 
 

@@ -6,7 +6,7 @@ import json
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive import access
+from crm_archive.access import table as access
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
 from crm_archive.tests.test_permissions import text as body

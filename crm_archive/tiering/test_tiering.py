@@ -6,7 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.access import refresh as refresh_access
+from crm_archive.access.table import refresh as refresh_access
 from crm_archive.tests.utils import make_archive, make_customer, make_sales_invoice
 from crm_archive.tiering import store
 

@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, get_first_day, getdate, nowdate
 
-from crm_archive.permissions import archive_query
+from crm_archive.access.permissions import archive_query
 
 
 @frappe.whitelist()

@@ -20,7 +20,7 @@ class CustomerArchive(Document):
 		user may not read."""
 		values = super().as_dict(*args, **kwargs)
 		if kwargs.get("no_nulls"):
-			from crm_archive.permissions import strip_unreadable
+			from crm_archive.access.permissions import strip_unreadable
 
 			strip_unreadable(values)
 		return values

@@ -6,7 +6,7 @@ from frappe.model.document import Document
 
 
 class CustomerArchiveAccess(Document):
-	"""Rows are written only by crm_archive.access (set-based SQL); nobody edits them."""
+	"""Rows are written only by crm_archive.access.table (set-based SQL); nobody edits them."""
 
 
 def on_doctype_update():

@@ -52,7 +52,7 @@ def team_users(user: str) -> list[str]:
 def archive_condition(user: str | None = None, table: str = "`tabCustomer Archive`") -> str:
 	"""SQL condition on the archive table for `user`; '' when the user may see every archive.
 
-	Restricted users see the archives the access table (crm_archive.access) lists for them: one indexed
+	Restricted users see the archives the access table (crm_archive.access.table) lists for them: one indexed
 	lookup on (user, archive), whatever the number of archives."""
 	return access_condition(f"{table}.`name`", user)
 

@@ -1,5 +1,7 @@
-"""frappe.client.get_count counts any doctype with no permission check (Frappe 15): for this app's
-doctypes count through frappe.get_list so record-level permissions apply; others keep Frappe's behaviour."""
+"""Frappe 15's whitelisted methods that skip permissions, overridden (hooks.py override_whitelisted_methods)
+for the app's doctypes: counts, link titles and search, group-by counts, reports and export go through the
+permission-checked paths; caller-built chart and number-card configs name plain fields only; global search
+drops what the user may not open. Other doctypes keep Frappe's behaviour."""
 
 import re
 
@@ -173,7 +175,7 @@ def run_report(
 
 
 def _stripped(result):
-	from crm_archive.permissions import strip_unreadable
+	from crm_archive.access.permissions import strip_unreadable
 
 	if isinstance(result, dict) and result.get("doctype") in PROTECTED | {"Customer Archive Social Account"}:
 		return strip_unreadable(result, result["doctype"])
@@ -227,7 +229,7 @@ def export_data(
 	users who read every level (managers); others export from the list's Report view, which honours them."""
 	from frappe.core.doctype.data_export.exporter import export_data as frappe_export_data
 
-	from crm_archive.permissions import _readable_levels
+	from crm_archive.access.permissions import _readable_levels
 
 	names = set(doctype if isinstance(doctype, list) else [doctype]) | {parent_doctype}
 	if names & (PROTECTED | {"Customer Archive Social Account"}):

@@ -75,7 +75,7 @@ def _involved(query) -> set[str]:
 
 
 def _forbidden_fields(doctype: str, user: str) -> set[str]:
-	from crm_archive.permissions import readable_fields
+	from crm_archive.access.permissions import readable_fields
 
 	meta = frappe.get_meta(doctype)
 	return {df.fieldname for df in meta.fields} - readable_fields(doctype, user)
@@ -159,7 +159,7 @@ def check_sort_keys(query, args):
 
 
 def restrict_link_joins(query, args):
-	from crm_archive.permissions import access_condition
+	from crm_archive.access.permissions import access_condition
 
 	for link in query.link_tables:
 		if link.doctype not in GUARDED:

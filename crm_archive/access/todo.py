@@ -1,6 +1,6 @@
 """ToDo on a Customer Archive: an assignment grants access only when someone allowed to grant made it,
 so nobody may point an existing one at another archive or person, or tie one to an archive they cannot
-read (crm_archive.access)."""
+read (crm_archive.access.table)."""
 
 import frappe
 from frappe import _
@@ -13,8 +13,8 @@ def validate(doc, method=None):
 	)
 	if not touches_archive:
 		return
-	from crm_archive.access import GRANTER_ROLES
-	from crm_archive.permissions import _archive_visible
+	from crm_archive.access.permissions import _archive_visible
+	from crm_archive.access.table import GRANTER_ROLES
 
 	user = frappe.session.user
 	if user == "Administrator" or set(GRANTER_ROLES) & set(frappe.get_roles(user)):
