@@ -26,6 +26,7 @@ before_install = "crm_archive.safeguards.check_frappe"
 after_install = "crm_archive.install.after_install"
 after_migrate = "crm_archive.install.after_migrate"
 before_uninstall = "crm_archive.install.before_uninstall"
+setup_wizard_complete = "crm_archive.language.after_setup_wizard"  # China, no language chosen: zh
 
 # Testing
 # -------

@@ -111,7 +111,13 @@ MANAGERS = [
 def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7, progress=None) -> dict:
 	"""Create the demo data set; idempotent per seed (it refuses to run twice on one site)."""
 	if frappe.db.exists("Customer Archive", {"remarks": ("like", f"%{DEMO_MARK} seed {seed}%")}):
-		return {"skipped": True}
+		# a demo made before these steps existed gets them too (each acts once: a later choice stands)
+		return {
+			"skipped": True,
+			"chinese": make_chinese(),
+			"tier_pricing": make_tier_pricing(),
+			"tier_quotation": make_tier_quotation(),
+		}
 	rng = random.Random(seed)
 	company = complete_setup_wizard()
 	today = getdate(nowdate())
@@ -160,6 +166,9 @@ def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7,
 
 	stats["tiered"] = retier_all("Manual", publish_progress=False).get("evaluated", 0)
 	frappe.db.commit()
+	stats["chinese"] = make_chinese()
+	stats["tier_pricing"] = make_tier_pricing()
+	stats["tier_quotation"] = make_tier_quotation()
 	stats.update(a_day_of_use(today))
 	return stats
 
@@ -177,6 +186,156 @@ def a_day_of_use(today=None, commit: bool = True) -> dict:
 		frappe.db.commit()
 	out["open_reminders"] = frappe.db.count("ToDo", {"status": "Open", "crm_reminder": ("is", "set")})
 	return out
+
+
+def once(key: str) -> bool:
+	"""True the first time a demo step runs on this site (a global default remembers it): whatever a person
+	changes afterwards (their language, the tier pricing setting) stays as they left it."""
+	key = f"crm_archive_demo_{key}"
+	if frappe.db.get_default(key):
+		return False
+	frappe.db.set_default(key, "1")
+	return True
+
+
+def make_chinese() -> str:
+	"""The demo is a Chinese sales team's: the site's language and its users' are zh (each may switch)."""
+	from crm_archive.language import ZH, set_site_language
+
+	if not once("chinese"):
+		return "kept"
+	set_site_language(ZH)
+	for user in [m[0] for m in MANAGERS] + frappe.get_all(
+		"User", {"name": ("like", "crm.admin@%")}, pluck="name"
+	):
+		if frappe.db.exists("User", user):
+			frappe.db.set_value("User", user, "language", ZH)
+	frappe.clear_cache()
+	frappe.db.commit()
+	return ZH
+
+
+TIER_GROUP_PARENT = "客户分层"
+TIER_RULE_TITLE = "{0} 95折"
+TIER_DISCOUNT = 5
+
+
+def tier_group_name(tier: str) -> str:
+	return f"{TIER_GROUP_PARENT} · {tier}"
+
+
+def make_tier_pricing() -> str:
+	"""Tier benefits from day one: a Customer Group per tier (under 客户分层), the top tier's exclusive
+	Pricing Rule (VIP 95折: 5 % off every item sold to its group) and *Tier Sets the Customer Group* on, so
+	the tiered Customers move into their groups and ERPNext prices their Quotations, Sales Orders and
+	Sales Invoices by tier. A tier that already names a group keeps it."""
+	if not once("tier_pricing"):
+		return "kept"
+	out = setup_tier_pricing()
+	frappe.db.commit()
+	return out
+
+
+def make_tier_quotation() -> str | None:
+	"""A draft Quotation for a top-tier customer (the first rep's): the tier pill beside the customer and the
+	tier's discount on each item row, where a seller sees them on the first morning."""
+	if not once("tier_quotation"):
+		return None
+	tier = frappe.get_all("Customer Tier", order_by="`rank` desc", pluck="name", limit=1)
+	customer = frappe.get_all(
+		"Customer Archive",
+		{"tier": ("in", tier), "customer": ("is", "set"), "account_manager": MANAGERS[0][0]},
+		pluck="customer",
+		order_by="name",
+		limit=1,
+	)
+	if not customer:
+		return None
+	company = default_company()
+	quotation = frappe.get_doc(
+		{
+			"doctype": "Quotation",
+			"company": company,
+			"quotation_to": "Customer",
+			"party_name": customer[0],
+			"transaction_date": nowdate(),
+			"valid_till": add_days(nowdate(), 30),
+			"currency": frappe.get_cached_value("Company", company, "default_currency"),
+			"conversion_rate": 1,
+			"items": [{"item_code": code, "qty": 1} for code, _n, _r in ITEMS[:2]],
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return quotation.name
+
+
+def setup_tier_pricing() -> str:
+	"""make_tier_pricing's work, without its once-per-site guard and without a commit (the tests call it)."""
+	if not frappe.db.exists("Customer Group", TIER_GROUP_PARENT):
+		frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": TIER_GROUP_PARENT,
+				"parent_customer_group": frappe.db.get_value(
+					"Customer Group", {"is_group": 1, "parent_customer_group": ("in", ("", None))}, "name"
+				)
+				or "All Customer Groups",
+				"is_group": 1,
+			}
+		).insert(ignore_permissions=True)
+	tiers = frappe.get_all("Customer Tier", fields=["name", "customer_group"], order_by="`rank` desc")
+	for tier in tiers:
+		group = tier.customer_group or tier_group_name(tier.name)
+		if not frappe.db.exists("Customer Group", group):
+			frappe.get_doc(
+				{
+					"doctype": "Customer Group",
+					"customer_group_name": group,
+					"parent_customer_group": TIER_GROUP_PARENT,
+				}
+			).insert(ignore_permissions=True)
+		if not tier.customer_group:
+			doc = frappe.get_doc("Customer Tier", tier.name)
+			doc.customer_group = group
+			doc.save(ignore_permissions=True)
+			tier.customer_group = group
+	if tiers:
+		make_tier_pricing_rule(tiers[0].name, tiers[0].customer_group)
+	settings = frappe.get_single("CRM Archive Settings")
+	if not settings.sync_customer_group:
+		settings.sync_customer_group = 1  # on_update moves every tiered Customer into its tier's group
+		settings.save(ignore_permissions=True)
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+	return tiers[0].customer_group if tiers else "no tiers"
+
+
+def make_tier_pricing_rule(tier: str, group: str, company: str | None = None) -> str:
+	"""The tier's exclusive price: 5 % off every item (all item groups) on selling documents of its group;
+	ERPNext writes the discount on each item row."""
+	title = TIER_RULE_TITLE.format(tier)
+	name = frappe.db.get_value("Pricing Rule", {"title": title})
+	if name:
+		return name
+	company = company or default_company()
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Pricing Rule",
+				"title": title,
+				"apply_on": "Item Group",
+				"item_groups": [{"item_group": frappe.db.get_value("Item Group", {"lft": 1}, "name")}],
+				"selling": 1,
+				"applicable_for": "Customer Group",
+				"customer_group": group,
+				"rate_or_discount": "Discount Percentage",
+				"discount_percentage": TIER_DISCOUNT,
+				"company": company,
+				"currency": frappe.get_cached_value("Company", company, "default_currency"),
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 
 
 def make_items():
@@ -209,6 +368,7 @@ def make_users() -> list[str]:
 					"last_name": last,
 					"send_welcome_email": 0,
 					"new_password": "Demo@12345",
+					"language": "zh",
 				}
 			)
 			user.flags.no_welcome_mail = True
