@@ -51,6 +51,8 @@ _access = "crm_archive.access.table."
 doc_events = {
 	"Customer": {
 		"after_insert": "crm_archive.overrides.customer.after_insert",
+		"before_rename": "crm_archive.overrides.customer.before_rename",
+		"after_rename": "crm_archive.overrides.customer.after_rename",
 	},
 	"Sales Invoice": {
 		"before_submit": "crm_archive.overrides.sales_invoice.before_submit",

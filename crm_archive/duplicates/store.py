@@ -115,11 +115,19 @@ def check_on_save(doc):
 	frappe.msgprint(message, title=_("Possible Duplicate"), indicator="orange")
 
 
+# who may merge archives (here, and when ERPNext's Customer merge merges two archived Customers)
+MERGE_ROLES = ("CRM Archive Manager", "System Manager")
+
+
+def may_merge_archives(user: str | None = None) -> bool:
+	return bool(set(MERGE_ROLES) & set(frappe.get_roles(user)))
+
+
 @frappe.whitelist()
 def merge_archives(duplicate: str, survivor: str) -> str:
 	"""Merge `duplicate` into `survivor`: interactions, logs, reminders and the Customer link move over
 	(Frappe's rename_doc with merge updates every link); refused when both have different Customers."""
-	frappe.only_for(("CRM Archive Manager", "System Manager"))
+	frappe.only_for(MERGE_ROLES)
 	if duplicate == survivor:
 		frappe.throw(_("Choose two different archives to merge."), title=_("Cannot Merge"))
 	dup = frappe.get_doc("Customer Archive", duplicate)

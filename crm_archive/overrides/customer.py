@@ -1,7 +1,8 @@
 """Handlers on ERPNext's Customer doctype."""
 
 import frappe
-from frappe.utils import cint
+from frappe import _
+from frappe.utils import cint, sbool
 
 from crm_archive.utils import get_settings
 
@@ -37,3 +38,60 @@ def link_lead_archive(doc) -> bool:
 	archive.save(ignore_permissions=True)
 	doc.crm_archive = archive.name  # the form that made the Customer saves it again with this value
 	return True
+
+
+def before_rename(doc, method=None, old=None, new=None, merge=False):
+	"""ERPNext's "Merge with existing" of two Customers that each have an archive: the archives merge
+	first, by the app's own merge and its rules (a CRM Archive Manager only), so that the Customer merge
+	then finds one archive (the survivor's) — instead of the unique back-link failing half-way with a
+	server error. Anyone else is refused with one sentence, before anything is written."""
+	if not sbool(merge) or not new or old == new:
+		return
+	duplicate = frappe.db.get_value("Customer Archive", {"customer": old}, "name")
+	survivor = frappe.db.get_value("Customer Archive", {"customer": new}, "name")
+	if not (duplicate and survivor):
+		return  # at most one archive: the link update moves it to the surviving Customer
+	from crm_archive.duplicates.store import may_merge_archives, merge_archives
+
+	if not may_merge_archives():
+		frappe.throw(
+			_(
+				"{0} and {1} both have a customer archive, and merging the Customers merges their archives: only a CRM Archive Manager may do that. Ask a CRM Archive Manager to merge them."
+			).format(frappe.bold(old), frappe.bold(new)),
+			title=_("Cannot Merge"),
+		)
+	if validating_only():
+		return
+	# the duplicate lets go of its Customer (the Customer merge moves everything else of it), then the
+	# app's merge moves the duplicate archive's interactions, logs and empty fields to the survivor
+	frappe.db.set_value("Customer Archive", duplicate, "customer", None, update_modified=False)
+	merge_archives(duplicate, survivor)
+
+
+def after_rename(doc, method=None, old=None, new=None, merge=False):
+	"""The surviving Customer links back to its archive (a merge of an archived Customer into one without
+	moves the archive's link, not the back-link), and the archive's figures count the merged invoices."""
+	archive = frappe.db.get_value("Customer Archive", {"customer": new}, "name")
+	if not archive:
+		return
+	if frappe.db.get_value("Customer", new, "crm_archive") != archive:
+		frappe.db.set_value("Customer", new, "crm_archive", archive, update_modified=False)
+	if sbool(merge):
+		from crm_archive.tiering.store import retier
+
+		retier(archives=[archive], trigger="Manual")
+
+
+def validating_only() -> bool:
+	"""The desk's Rename dialog calls update_document_title with enqueue: in the request before_rename
+	only validates (the rename itself, with before_rename again, runs in a background job); there nothing
+	may be written yet. Frappe's own test: enqueue asked and the scheduler active."""
+	from frappe.utils.scheduler import is_scheduler_inactive
+
+	form = frappe.local.form_dict or {}
+	return (
+		getattr(frappe.local, "request", None) is not None
+		and form.get("cmd") == "frappe.model.rename_doc.update_document_title"
+		and sbool(form.get("enqueue"))
+		and not is_scheduler_inactive(verbose=False)
+	)
