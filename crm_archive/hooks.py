@@ -96,13 +96,8 @@ ignore_links_on_delete = ["Customer Archive Log"]
 # Scheduled Tasks
 # ---------------
 scheduler_events = {
-	"daily_long": [
-		# one job, in order: the CLV refresh (p_alive, expected_purchases_90d, clv_12m on the archives), then
-		# the full re-tier (its conditions read them; it refreshes purchase dates), then every lifecycle move
-		"crm_archive.analysis.clv_store.nightly",
-		"crm_archive.reminders.store.daily",
-		"crm_archive.access.table.daily_check",
-	],
+	# one job, its steps in order (CLV, re-tier, lifecycle, reminders, access check): crm_archive/nightly.py
+	"daily_long": ["crm_archive.nightly.run"],
 }
 
 # Permissions (crm_archive/access/permissions.py: one condition for lists and single documents)

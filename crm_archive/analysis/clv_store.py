@@ -428,21 +428,6 @@ def _finite(value) -> float | None:
 	return value if math.isfinite(value) else None
 
 
-def nightly():
-	"""daily_long: the CLV refresh, then the nightly re-tier (which reads the fresh p_alive etc. in its
-	conditions) and the automatic lifecycle moves — in this order. A failed refresh does not stop the re-tier
-	(the archives keep yesterday's predictions)."""
-	from crm_archive.tiering.store import scheduled_retier
-
-	try:
-		refresh(commit=True)
-	except Exception:
-		frappe.db.rollback()
-		frappe.log_error(title=_("CLV refresh failed"))
-	finally:
-		scheduled_retier()
-
-
 # --- for the reports -------------------------------------------------------------------------------------
 
 

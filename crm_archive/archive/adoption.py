@@ -560,9 +560,9 @@ def adopt_all(
 		stats["retier"] = retier_all(
 			trigger="Adoption",
 			publish_progress=publish,
-			converge_lifecycle=True,
 			metrics_read=first.metrics_read() if total else None,
 		)
+		stats["retier"]["lifecycle"] = lifecycle_daily()
 		frappe.db.set_default(PASS_PENDING, None)
 		frappe.db.commit()
 		clock.lap("retier_and_lifecycle")

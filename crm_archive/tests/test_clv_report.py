@@ -447,33 +447,6 @@ class TestCustomerLifetimeValue(FrappeTestCase):
 				by_name[name]["p_alive"], float(clv.p_alive(kept, s.x, s.t_x, s.T)[0]), delta=1e-9
 			)
 
-	def test_the_nightly_job_runs_the_refresh_before_the_retier(self):
-		from crm_archive import hooks
-
-		self.assertIn("crm_archive.analysis.clv_store.nightly", hooks.scheduler_events["daily_long"])
-		self.assertNotIn("crm_archive.tiering.store.scheduled_retier", hooks.scheduler_events["daily_long"])
-		calls = []
-		with (
-			patch.object(S, "refresh", lambda **kw: calls.append(("refresh", kw))),
-			patch("crm_archive.tiering.store.scheduled_retier", lambda: calls.append(("retier", {}))),
-		):
-			S.nightly()
-		self.assertEqual(calls, [("refresh", {"commit": True}), ("retier", {})])
-
-		def broken(**kw):
-			raise RuntimeError("boom")
-
-		calls.clear()
-		with (
-			patch.object(S, "refresh", broken),
-			patch("crm_archive.tiering.store.scheduled_retier", lambda: calls.append("retier")),
-			patch.object(frappe.db, "rollback"),  # keep the test's transaction
-			patch.object(frappe, "log_error") as logged,
-		):
-			S.nightly()
-		self.assertEqual(calls, ["retier"])  # a failed refresh does not stop the re-tier
-		self.assertTrue(logged.called)
-
 	def test_the_refresh_skips_thin_data_and_keeps_yesterdays_values(self):
 		name = next(iter(self.archives))
 		frappe.db.set_value(

@@ -708,7 +708,6 @@ def retier_all(
 	trigger: str = "Scheduled",
 	as_of=None,
 	publish_progress: bool = True,
-	converge_lifecycle: bool = False,
 	metrics_read: tuple | None = None,
 ) -> dict:
 	"""Full re-tier; two full runs never overlap (the job id dedups the queue, a database lock the rest).
@@ -726,16 +725,12 @@ def retier_all(
 			commit=not frappe.flags.in_test,
 			metrics_read=metrics_read,
 		)
-		if converge_lifecycle:
-			from crm_archive.lifecycle.store import daily as lifecycle_daily
-
-			stats["lifecycle"] = lifecycle_daily(as_of)
 		return stats
 	finally:
 		_release_lock(FULL_LOCK_NAME)
 
 
-def enqueue_retier_all(trigger: str = "Scheduled", converge_lifecycle: bool = False) -> None:
+def enqueue_retier_all(trigger: str = "Scheduled") -> None:
 	frappe.enqueue(
 		"crm_archive.tiering.store.retier_all",
 		queue="long",
@@ -743,7 +738,6 @@ def enqueue_retier_all(trigger: str = "Scheduled", converge_lifecycle: bool = Fa
 		job_id=FULL_JOB_ID,
 		deduplicate=True,
 		trigger=trigger,
-		converge_lifecycle=converge_lifecycle,
 		enqueue_after_commit=True,
 	)
 
@@ -758,12 +752,6 @@ def retier_customer_job(customers: list[str], trigger: str, reference: tuple[str
 	if trigger == "Invoice Submit":
 		stats["lifecycle_moves"] = after_invoice(customers, trigger)
 	return stats
-
-
-def scheduled_retier():
-	"""Daily scheduler event: idle customers drop tiers too (not only on invoice submit), then the
-	automatic lifecycle moves converge on the fresh purchase dates (the same job, in that order)."""
-	enqueue_retier_all("Scheduled", converge_lifecycle=True)
 
 
 def _get_lock(name: str, timeout: int) -> bool:

@@ -1,0 +1,89 @@
+"""What runs at night, in this order — the one place that says so (hooks.py: scheduler_events daily_long).
+
+1. `clv`        the CLV fit and each archive's P(alive), expected purchases and 12-month CLV
+                (analysis/clv_store.py); tier rule conditions read them, so it goes first;
+2. `retier`     the full re-tier under the full-run lock (tiering/store.py): window metrics, tiers,
+                grace periods, tier locks, the tier's Customer Group and Email Group;
+3. `lifecycle`  every automatic lifecycle move on the fresh purchase dates (lifecycle/store.py):
+                Existing, win-back, Churned, and moves whose after-commit job was lost (Catch-up);
+4. `reminders`  the day's ToDos for account managers (reminders/store.py): intervals depend on the
+                tier, so after the re-tier;
+5. `access`     the access table compared with a rebuild, repaired if a direct SQL edit drifted it
+                (access/table.py).
+
+Each step runs in the scheduler's daily_long job (the long queue), is timed and logged to the
+`crm_archive` logger; a step that fails is logged (Error Log) and rolled back, and the next steps still
+run on what the database holds (yesterday's predictions, say). No step runs another domain's step.
+"""
+
+import time
+
+import frappe
+from frappe import _
+
+
+def clv(as_of=None):
+	from crm_archive.analysis.clv_store import refresh
+
+	return refresh(as_of=as_of, commit=not frappe.flags.in_test)
+
+
+def retier(as_of=None):
+	from crm_archive.tiering.store import retier_all
+
+	return retier_all("Scheduled", as_of=as_of)
+
+
+def lifecycle(as_of=None):
+	from crm_archive.lifecycle.store import daily
+
+	out = daily(as_of)
+	_commit()
+	return out
+
+
+def reminders(as_of=None):
+	from crm_archive.reminders.store import daily
+
+	out = daily()
+	_commit()
+	return out
+
+
+def access(as_of=None):
+	from crm_archive.access.table import daily_check
+
+	out = daily_check()
+	_commit()
+	return out
+
+
+STEPS = (clv, retier, lifecycle, reminders, access)
+
+
+def _commit():
+	"""Each step's work is kept whatever the next does (inside tests the test case's rollback must work)."""
+	if not frappe.flags.in_test:
+		frappe.db.commit()
+
+
+def run(as_of=None) -> dict:
+	"""The nightly chain: every step in order, each timed; returns {step: {"seconds", "result"|"error"}}."""
+	log = frappe.logger("crm_archive")
+	report = {}
+	for step in STEPS:
+		started = time.monotonic()
+		savepoint = f"crm_nightly_{step.__name__}"
+		frappe.db.savepoint(savepoint)
+		try:
+			result = step(as_of)
+			report[step.__name__] = {"seconds": round(time.monotonic() - started, 3), "result": result}
+		except Exception as e:
+			try:  # what the failed step wrote since its last commit
+				frappe.db.rollback(save_point=savepoint)
+			except Exception:
+				frappe.db.rollback()
+			frappe.log_error(title=_("Nightly step {0} failed").format(step.__name__))
+			report[step.__name__] = {"seconds": round(time.monotonic() - started, 3), "error": repr(e)}
+		log.info(f"nightly {step.__name__}: {report[step.__name__]['seconds']} s")
+	return report
