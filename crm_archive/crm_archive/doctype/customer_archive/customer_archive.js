@@ -73,6 +73,8 @@ frappe.ui.form.on("Customer Archive", {
 				.on("click", log)
 				.prependTo(frm.page.wrapper.find(".page-head .page-actions").first());
 		}
+		crm_archive_form.summary(frm);
+		crm_archive_form.fold_sections_on_phone(frm);
 	},
 
 	date_of_birth(frm) {
@@ -94,3 +96,111 @@ frappe.ui.form.on("Customer Archive", {
 		frm.set_value("company_size", band);
 	},
 });
+
+// On a phone the archive's first screen answers who, how valuable, where we are and what next, and offers
+// the next action (call, log an interaction): a summary card above the form (phones only: the CSS hides
+// it from 768 px up, where the desktop layout stays as it was). The rest folds into sections a rep opens.
+const crm_archive_form = {
+	tier_colors: {},
+	lifecycle_colors: { Potential: "gray", Intentional: "blue", Existing: "green", Churned: "red" },
+
+	summary(frm) {
+		const $layout = $(frm.layout.wrapper);
+		$layout.find(".crm-archive-summary").remove();
+		const doc = frm.doc;
+		const esc = frappe.utils.escape_html;
+		const today = frappe.datetime.get_today();
+		const overdue = doc.next_follow_up_date && doc.next_follow_up_date < today;
+		const next = doc.next_follow_up_date
+			? `<span class="${overdue ? "text-danger" : ""}">${esc(
+					frappe.datetime.str_to_user(doc.next_follow_up_date)
+			  )}${overdue ? ` · ${esc(__("Overdue"))}` : ""}</span>`
+			: `<span class="text-muted">${esc(__("Not scheduled"))}</span>`;
+		const last = doc.last_interaction_date
+			? `${esc(frappe.datetime.str_to_user(doc.last_interaction_date.slice(0, 10)))} · ${esc(
+					frappe.datetime.prettyDate(doc.last_interaction_date)
+			  )}`
+			: `<span class="text-muted">${esc(__("No interaction yet"))}</span>`;
+		const who = [doc.company_name, doc.city].filter(Boolean).map(esc).join(" · ");
+		const color = /^#[0-9a-fA-F]{3,8}$/.test(crm_archive_form.tier_colors[doc.tier] || "")
+			? crm_archive_form.tier_colors[doc.tier]
+			: "#6b7280";
+		const state = doc.lifecycle_state;
+		const spend =
+			doc.lifetime_spend !== undefined && doc.lifetime_spend !== null
+				? `<div class="crm-summary-row"><span class="crm-summary-label">${esc(__("Lifetime Spend"))}</span>
+					<span>${frappe.format(doc.lifetime_spend, { fieldtype: "Currency" }, { inline: true }, doc)}</span></div>`
+				: "";
+		const call = doc.mobile_no
+			? `<a class="btn btn-default btn-sm crm-summary-call" href="tel:${esc(
+					String(doc.mobile_no).replace(/[^\d+]/g, "")
+			  )}">${frappe.utils.icon("call", "sm")} ${esc(__("Call {0}", [doc.mobile_no]))}</a>`
+			: "";
+		const can_log = frappe.model.can_create("Customer Interaction");
+		const $card = $(`<div class="crm-archive-summary" data-archive="${esc(doc.name)}">
+			<div class="crm-summary-who">
+				<div class="crm-summary-name">${esc(doc.full_name || doc.name)}</div>
+				${who ? `<div class="crm-summary-company text-muted">${who}</div>` : ""}
+			</div>
+			<div class="crm-summary-pills">
+				${
+					doc.tier
+						? `<span class="crm-summary-tier" data-summary="tier" style="background:${color}">${esc(
+								__(doc.tier)
+						  )}</span>`
+						: ""
+				}
+				${
+					state
+						? `<span class="indicator-pill ${
+								crm_archive_form.lifecycle_colors[state] || "gray"
+						  }" data-summary="lifecycle">${esc(__(state))}</span>`
+						: ""
+				}
+			</div>
+			<div class="crm-summary-row" data-summary="next-follow-up">
+				<span class="crm-summary-label">${esc(__("Next Follow-up"))}</span>${next}</div>
+			<div class="crm-summary-row" data-summary="last-interaction">
+				<span class="crm-summary-label">${esc(__("Last Interaction"))}</span><span>${last}</span></div>
+			${spend}
+			<div class="crm-summary-actions">
+				${call}
+				${
+					can_log
+						? `<button class="btn btn-primary btn-sm crm-log-interaction crm-summary-log">${esc(
+								__("Log Interaction")
+						  )}</button>`
+						: ""
+				}
+			</div>
+		</div>`);
+		$card
+			.find(".crm-summary-log")
+			.on("click", () => frappe.new_doc("Customer Interaction", { customer_archive: doc.name }));
+		$card.prependTo($layout);
+		if (doc.tier && !(doc.tier in crm_archive_form.tier_colors)) {
+			frappe.db.get_value("Customer Tier", doc.tier, "color").then(({ message }) => {
+				crm_archive_form.tier_colors[doc.tier] = (message && message.color) || "";
+				if (frm.doc.name === doc.name) {
+					$card.find(".crm-summary-tier").css("background", message && message.color ? message.color : "#6b7280");
+				}
+			});
+		}
+	},
+
+	// phones: every section of the form folds (closed at first, its heading opens it); desktop unchanged
+	fold_sections_on_phone(frm) {
+		if (window.innerWidth >= 768 || frm.__crm_folded === frm.doc.name) return;
+		frm.__crm_folded = frm.doc.name;
+		for (const section of frm.layout.sections || []) {
+			if (!section.head || !section.body || section.df.is_dashboard_section) continue;
+			if (!section.df.collapsible) {
+				section.df.collapsible = 1;
+				section.head.addClass("collapsible");
+				section.head.on("click", () => section.collapse());
+				section.indicator && section.indicator.show();
+			}
+			section.collapse(true);
+		}
+	},
+};
