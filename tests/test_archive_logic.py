@@ -78,6 +78,58 @@ def test_invalid_phone(raw):
 		a.normalize_phone(raw, "CN")
 
 
+MOBILE = "+8613094292574"
+
+
+@pytest.mark.parametrize(
+	"raw",
+	[
+		"(+86)13094292574",
+		"（+86）13094292574",  # full-width brackets, as a Chinese IME types them
+		"(0086) 130 9429 2574",
+		"+(86) 130 9429 2574",
+		"+86 130-9429-2574",
+		"+86-130-9429-2574",
+		"0086 13094292574",
+		"0086-130-9429-2574",
+		"130 9429 2574",
+		"13094292574",
+		"１３０９４２９２５７４",  # full-width digits
+		"＋８６　１３０　９４２９　２５７４",  # full-width plus, ideographic spaces
+		"130－9429－2574",  # full-width hyphen
+		"130—9429—2574",  # em dash
+		"130–9429–2574",  # en dash
+		"86 13094292574",  # the country code without + or 00: only one reading is a number
+		"8613094292574",
+		"86-130-9429-2574",
+		" 130 9429 2574\t",
+		"+86 (130) 9429 2574",
+	],
+)
+def test_every_common_chinese_way_of_writing_a_mobile(raw):
+	assert a.normalize_phone(raw, "CN") == MOBILE
+
+
+@pytest.mark.parametrize(
+	"raw,reason",
+	[
+		("", "empty"),
+		("1309429257A", "characters"),
+		("１３０ＡＢＣＤ", "characters"),  # full-width letters are letters too: never a keypad
+		("130-FLOWERS", "characters"),
+		("130 9429 257", "too_short"),
+		("130 9429 25741", "too_long"),
+		("+86 000", "too_short"),
+		("(+999) 130 9429 2574", "country_code"),
+		("100 0000 0000", "invalid"),
+	],
+)
+def test_an_invalid_mobile_is_refused_with_its_reason(raw, reason):
+	with pytest.raises(a.InvalidPhone) as e:
+		a.normalize_phone(raw, "CN")
+	assert e.value.reason == reason
+
+
 def test_interaction_date_problem():
 	now = datetime(2026, 11, 24, 10, 0)
 	assert a.interaction_date_problem(datetime(1899, 12, 31), now, 366) == "too_early"

@@ -170,3 +170,84 @@ class TestDataImportRefusals(FrappeTestCase):
 			self.assertTrue(any(field in text for text in failed), (field, failed))
 		stored = frappe.get_all("Customer Archive", {"full_name": ("like", "_Import %")}, pluck="full_name")
 		self.assertEqual(stored, ["_Import Good"])
+
+
+class TestDataImportMobileFormats(FrappeTestCase):
+	"""A file as a Chinese team keeps it: each common way of writing a mobile is stored in one normal form
+	(E.164); a mobile with letters or too few digits refuses its row with the reason."""
+
+	FORMATS = (
+		("(+86)13094292501", "+8613094292501"),
+		("（+86）13094292502", "+8613094292502"),
+		("+86 130-9429-2503", "+8613094292503"),
+		("0086 13094292504", "+8613094292504"),
+		("130 9429 2505", "+8613094292505"),
+		("13094292506", "+8613094292506"),
+		("１３０９４２９２５０７", "+8613094292507"),
+		("+86-130-9429-2508", "+8613094292508"),
+		("86 13094292509", "+8613094292509"),
+		("130－9429－2510", "+8613094292510"),
+	)
+	BAD = (("1309429251A", "letters"), ("130 9429 251", "too few digits"))
+	PREFIX = "_Mobile Fmt "
+
+	def tearDown(self):
+		for name in frappe.get_all(
+			"Customer Archive", {"full_name": ("like", self.PREFIX + "%")}, pluck="name"
+		):
+			frappe.db.delete("Customer Archive Log", {"customer_archive": name})
+			frappe.delete_doc("Customer Archive", name, force=True)
+		frappe.db.commit()
+
+	def test_each_format_is_stored_normalised(self):
+		import csv
+		import io
+
+		frappe.db.set_single_value("CRM Archive Settings", "duplicate_check", "Off")
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+		out = io.StringIO()
+		writer = csv.writer(out)
+		writer.writerow(["Customer Name", "Mobile No"])
+		rows = [*self.FORMATS, *self.BAD]
+		for i, (raw, _want) in enumerate(rows):
+			writer.writerow([f"{self.PREFIX}{i:02d}", raw])
+		file_doc = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "mobiles.csv",
+				"content": out.getvalue().encode("utf-8"),
+				"is_private": 1,
+			}
+		).insert(ignore_permissions=True)
+		di = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Customer Archive",
+				"import_type": "Insert New Records",
+				"import_file": file_doc.file_url,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		di.start_import()
+		di.reload()
+		self.assertEqual(di.status, "Partial Success")
+		stored = dict(
+			frappe.get_all(
+				"Customer Archive",
+				{"full_name": ("like", self.PREFIX + "%")},
+				["full_name", "mobile_no"],
+				as_list=True,
+			)
+		)
+		want = {f"{self.PREFIX}{i:02d}": e164 for i, (_raw, e164) in enumerate(self.FORMATS)}
+		self.assertEqual(stored, want)
+		failed = [
+			(l.messages or "") + (l.exception or "")
+			for l in frappe.get_all(
+				"Data Import Log", {"data_import": di.name}, ["success", "messages", "exception"]
+			)
+			if not l.success
+		]
+		self.assertEqual(len(failed), len(self.BAD), failed)
+		for _raw, reason in self.BAD:
+			self.assertTrue(any(reason in text for text in failed), (reason, failed))
