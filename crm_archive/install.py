@@ -107,7 +107,7 @@ def after_install():
 
 def after_migrate():
 	from crm_archive.lifecycle.store import install_kanban_board, install_workflow
-	from crm_archive.tiering.store import ensure_index
+	from crm_archive.tiering.store.index import ensure_index
 
 	make_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
@@ -173,7 +173,7 @@ KEPT_ON_UNINSTALL = (
 
 
 def before_uninstall():
-	from crm_archive.tiering.store import drop_index
+	from crm_archive.tiering.store.index import drop_index
 
 	removed = remove_app_data()
 	delete_custom_fields(get_custom_fields())

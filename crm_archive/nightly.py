@@ -2,7 +2,7 @@
 
 1. `clv`        the CLV fit and each archive's P(alive), expected purchases and 12-month CLV
                 (analysis/clv_store.py); tier rule conditions read them, so it goes first;
-2. `retier`     the full re-tier under the full-run lock (tiering/store.py): window metrics, tiers,
+2. `retier`     the full re-tier under the full-run lock (tiering/store/): window metrics, tiers,
                 grace periods, tier locks, the tier's Customer Group and Email Group;
 3. `lifecycle`  every automatic lifecycle move on the fresh purchase dates (lifecycle/store.py):
                 Existing, win-back, Churned, and moves whose after-commit job was lost (Catch-up);
@@ -29,7 +29,7 @@ def clv(as_of=None):
 
 
 def retier(as_of=None):
-	from crm_archive.tiering.store import retier_all
+	from crm_archive.tiering.store.jobs import retier_all
 
 	return retier_all("Scheduled", as_of=as_of)
 

@@ -125,7 +125,7 @@ def mixed_currencies(purchases: Purchases, company: str | None) -> list[str]:
 	if len(seen) > 1:
 		return sorted(seen)
 	if purchases.spanning:  # a customer's middle companies are not in min/max: ask the table
-		from crm_archive.tiering.store import mixed_currencies as table_check
+		from crm_archive.tiering.store.rule_sets import mixed_currencies as table_check
 
 		return table_check(company)
 	return []
@@ -305,7 +305,7 @@ def log_likelihoods(model: Model, s: clv.ArraySummaries) -> tuple[float, float]:
 
 def _company_for_refresh() -> str | None:
 	"""The active tier rule set's Company (the tier conditions compare within it)."""
-	from crm_archive.tiering.store import load_rule_set
+	from crm_archive.tiering.store.rule_sets import load_rule_set
 
 	loaded = load_rule_set()
 	return loaded[1] if loaded else None

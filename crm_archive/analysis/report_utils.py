@@ -70,7 +70,7 @@ def positive_int(filters, key: str, default: int) -> int:
 def metrics_for(customers: list[str], date, window_days: int, company: str | None = None) -> dict:
 	"""Metrics of these customers from one aggregate: for a few, an IN list; for many (a manager's view
 	of a large site), the whole aggregate read from the covering index, kept for these customers."""
-	from crm_archive.tiering.store import fetch_metrics_packed
+	from crm_archive.tiering.store.queries import fetch_metrics_packed
 
 	if not customers:
 		return {}

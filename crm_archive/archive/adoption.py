@@ -212,7 +212,7 @@ class _Clock:
 		self.last = now
 
 
-# What the engine writes on an archive (tiering/store.py engine_values + the explanation): adopted archives
+# What the engine writes on an archive (tiering/store/ engine_values + the explanation): adopted archives
 # are inserted with their first re-tier's values instead of being updated right after.
 TIER_COLUMNS = (
 	"tier",
@@ -366,7 +366,7 @@ class _Writer(threading.Thread):
 			frappe.destroy()
 
 	def write(self, item: _Prepared, clock: "_Clock"):
-		from crm_archive.tiering.store import after_tier_changes
+		from crm_archive.tiering.store.engine import after_tier_changes
 		from crm_archive.utils import LOG_FIELDS, insert_rendered
 
 		# the names in a transaction of their own: the series row is locked for a moment, not for the
@@ -484,7 +484,7 @@ def adopt_all(
 	"""Archives for every Customer without one, set-based, in chunks of BULK_CHUNK, each committed whole
 	(idempotent, resumable after a kill: a rerun takes the Customers still without an archive). A chunk's
 	archives are inserted in bulk with the values one-by-one adoption stores, with what the engine's first
-	re-tier would write on them (tiering/store.py FirstTiering: metrics from one aggregate pass) and in
+	re-tier would write on them (tiering/store/ FirstTiering: metrics from one aggregate pass) and in
 	the state the lifecycle pass would move them to (Existing, or Churned after the churn-after days
 	without a purchase), their Tier Change and Lifecycle Change log rows, their Customers' back-links and
 	their access rows; a chunk is written (_Writer, its own connection) while the next is prepared. Then
@@ -494,7 +494,8 @@ def adopt_all(
 	`customers`: only these (then only their archives are re-tiered before the lifecycle pass).
 	Returns counts and the seconds of each phase (the writer's phases overlap the preparing ones)."""
 	from crm_archive.lifecycle.store import daily as lifecycle_daily
-	from crm_archive.tiering.store import FirstTiering, retier, retier_all
+	from crm_archive.tiering.store.engine import FirstTiering, retier
+	from crm_archive.tiering.store.jobs import retier_all
 	from crm_archive.utils import get_settings
 
 	seconds = {}

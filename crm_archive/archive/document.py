@@ -230,7 +230,7 @@ def retier_if_needed(doc):
 		# (overrides/data_import.py), not a re-tier (its rule set, its metrics read) per row
 		frappe.flags.crm_import_retier.append(doc.name)
 		return
-	from crm_archive.tiering.store import retier
+	from crm_archive.tiering.store.engine import retier
 
 	retier(archives=[doc.name], trigger="Manual")
 

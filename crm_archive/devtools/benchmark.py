@@ -247,12 +247,12 @@ def make_dataset(
 
 
 def stock_aggregate_sql(as_of, window_days: int) -> str:
-	from crm_archive.tiering import store
+	from crm_archive.tiering.store import index, queries, rule_sets
 
-	query = store.metric_query(as_of, window_days)
+	query = queries.metric_query(as_of, window_days)
 	sql = query.get_sql()
 	return sql.replace(
-		"FROM `tabSales Invoice`", f"FROM `tabSales Invoice` IGNORE INDEX (`{store.INDEX_NAME}`)", 1
+		"FROM `tabSales Invoice`", f"FROM `tabSales Invoice` IGNORE INDEX (`{index.INDEX_NAME}`)", 1
 	)
 
 
@@ -314,7 +314,7 @@ def submit_cost(company: str, n: int = 12) -> dict:
 	"""Real Sales Invoice submits with crm_archive's hooks on and off (alternating), plus the background
 	incremental re-tier job's own time."""
 	from crm_archive.devtools.setup_site import ensure_service_item
-	from crm_archive.tiering.store import retier_customer_job
+	from crm_archive.tiering.store.jobs import retier_customer_job
 
 	item = ensure_service_item()
 	customer = f"{PREFIX}SUBMIT"
@@ -362,20 +362,20 @@ def run(
 	customers: int, invoices: int, sample: int = 200, keep: bool = False, skip_submit: bool = False
 ) -> dict:
 	from crm_archive.devtools.setup_site import default_company
-	from crm_archive.tiering import store
+	from crm_archive.tiering.store import index, queries, rule_sets
 
 	company = default_company()
 	as_of = getdate(nowdate())
-	loaded = store.load_rule_set()
+	loaded = rule_sets.load_rule_set()
 	window = loaded[0].window_days if loaded else 365
-	store.ensure_index()
+	index.ensure_index()
 	cleanup()
 	click.echo(f"dataset: {customers} customers, {invoices} invoices (company {company})")
 	make_dataset(customers, invoices, company)
 	frappe.db.sql("analyze table `tabSales Invoice`")
 
-	store.fetch_metric_rows(as_of, window)  # warm the buffer pool once for both variants
-	t_idx, rows = timed(store.fetch_metric_rows, as_of, window)
+	queries.fetch_metric_rows(as_of, window)  # warm the buffer pool once for both variants
+	t_idx, rows = timed(queries.fetch_metric_rows, as_of, window)
 	t_stock, _ = timed(frappe.db.sql, stock_aggregate_sql(as_of, window))
 	click.echo(f"aggregate: covering index {t_idx:.2f}s, stock schema {t_stock:.2f}s ({len(rows)} customers)")
 
@@ -467,12 +467,12 @@ def run_reports(
 ) -> dict:
 	"""Customer Value Analysis vs the covering-index aggregate and ERPNext's own customer reports."""
 	from crm_archive.devtools.setup_site import default_company
-	from crm_archive.tiering import store
+	from crm_archive.tiering.store import index, queries, rule_sets
 
 	company = default_company()
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
 	today = nowdate()
-	store.ensure_index()
+	index.ensure_index()
 	have = frappe.db.count("Sales Invoice", {"name": ("like", PREFIX + "S%")})
 	if have != invoices or (have and dataset_is_wide() != wide):
 		cleanup()
@@ -492,8 +492,8 @@ def run_reports(
 		f"InnoDB buffer pool {buffer_pool_mb} MB"
 	)
 	# median of three, each after the same warm-up
-	store.fetch_metric_rows(getdate(today), 365)
-	t_idx = sorted(timed(store.fetch_metric_rows, getdate(today), 365)[0] for _ in range(3))[1]
+	queries.fetch_metric_rows(getdate(today), 365)
+	t_idx = sorted(timed(queries.fetch_metric_rows, getdate(today), 365)[0] for _ in range(3))[1]
 	cva_runs = [
 		time_in_child(
 			site,
@@ -528,7 +528,7 @@ def run_reports(
 	start = add_days(today, -730)
 	# ERPNext's reports as ERPNext ships them: this app's covering index made invisible to the optimizer
 	# (MariaDB's IGNORED index, a metadata change undone below), as on a site without crm_archive.
-	frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{store.INDEX_NAME}` ignored")
+	frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{index.INDEX_NAME}` ignored")
 	try:
 		inactive = erpnext_report("ERPNext Inactive Customers (stock schema)", inactive_call, inactive_module)
 		loyalty = erpnext_report(
@@ -539,7 +539,7 @@ def run_reports(
 			loyalty_module,
 		)
 	finally:
-		frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{store.INDEX_NAME}` not ignored")
+		frappe.db.sql_ddl(f"alter table `tabSales Invoice` alter index `{index.INDEX_NAME}` not ignored")
 	# and with crm_archive installed: its covering index also serves Inactive Customers' per-customer query
 	inactive_idx = erpnext_report(
 		"ERPNext Inactive Customers (with crm_archive's index)", inactive_call, inactive_module

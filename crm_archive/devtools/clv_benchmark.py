@@ -7,7 +7,7 @@ process (`bgnbd_schedule`), under its own prefix, ZZCLV-; removed afterwards (`-
 kept dataset of the same numbers is reused) — never anybody else's rows.
 
 Measured, after one warm-up read of the index:
-- the covering-index aggregate alone — the tiering engine's per-customer GROUP BY (store.fetch_metric_rows,
+- the covering-index aggregate alone — the tiering engine's per-customer GROUP BY (queries.fetch_metric_rows,
   what benchmark-tiering calls "spend aggregate, covering index"), median of three;
 - in a fresh process (for its own peak RSS, resource.getrusage ru_maxrss): the CLV read (clv_store
   .fetch_purchases: one GROUP BY on the same index, each customer's invoice days and amounts packed as
@@ -181,11 +181,11 @@ def child_pipeline(site: str, sites_path: str, as_of: str, write_prefix: str | N
 
 def run(customers: int, invoices: int, keep: bool = False, write: bool = True) -> dict:
 	from crm_archive.devtools.setup_site import default_company
-	from crm_archive.tiering import store
+	from crm_archive.tiering.store import index, queries
 
 	as_of = getdate(nowdate())
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
-	store.ensure_index()
+	index.ensure_index()
 	built = False
 	# its own dataset, drawn from the BG/NBD process (the tiering benchmark's is uniform: no heterogeneity
 	# and no drop-out, so its fit runs to the bounds)
@@ -204,8 +204,8 @@ def run(customers: int, invoices: int, keep: bool = False, write: bool = True) -
 		"select count(*), count(distinct customer) from `tabSales Invoice` where docstatus = 1"
 	)[0]
 	try:
-		store.fetch_metric_rows(as_of, 365)  # warm the buffer pool once
-		runs = sorted(B.timed(store.fetch_metric_rows, as_of, 365)[0] for _ in range(3))
+		queries.fetch_metric_rows(as_of, 365)  # warm the buffer pool once
+		runs = sorted(B.timed(queries.fetch_metric_rows, as_of, 365)[0] for _ in range(3))
 		aggregate = runs[1]
 		click.echo(
 			f"covering-index aggregate: {aggregate:.2f} s (runs {', '.join(f'{x:.2f}' for x in runs)})"

@@ -377,7 +377,7 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 	from frappe.utils import now_datetime
 
 	from crm_archive.devtools.setup_site import default_company, ensure_service_item
-	from crm_archive.tiering.store import load_rule_set
+	from crm_archive.tiering.store.rule_sets import load_rule_set
 
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
 	company = default_company()
@@ -459,12 +459,8 @@ def _state_check(rule_set_loaded, today) -> dict:
 	"""Metric mismatches against a from-scratch recompute and tiers a re-run would change."""
 	from crm_archive.tiering import rules as R
 	from crm_archive.tiering.metrics import empty_metrics
-	from crm_archive.tiering.store import (
-		fetch_archives_packed,
-		fetch_metrics_packed,
-		safe_condition,
-		tier_ranks,
-	)
+	from crm_archive.tiering.store.queries import fetch_archives_packed, fetch_metrics_packed
+	from crm_archive.tiering.store.rule_sets import safe_condition, tier_ranks
 
 	rule_set, company = rule_set_loaded
 	fresh = fetch_metrics_packed(today, rule_set.window_days, None, company)
@@ -524,7 +520,8 @@ def fault_check(customers: int = 20000, invoices: int = 100000) -> dict:
 
 	from crm_archive.devtools import benchmark
 	from crm_archive.devtools.setup_site import default_company
-	from crm_archive.tiering.store import load_rule_set, retier_all
+	from crm_archive.tiering.store.jobs import retier_all
+	from crm_archive.tiering.store.rule_sets import load_rule_set
 
 	site, sites_path = frappe.local.site, os.path.abspath(frappe.local.sites_path)
 	benchmark.cleanup()

@@ -180,7 +180,7 @@ def merge_archives(duplicate: str, survivor: str) -> str:
 	from crm_archive.crm_archive.doctype.customer_interaction.customer_interaction import (
 		refresh_archive_interaction_dates,
 	)
-	from crm_archive.tiering.store import retier
+	from crm_archive.tiering.store.engine import retier
 
 	refresh_archive_interaction_dates(survivor)
 	retier(archives=[survivor], trigger="Manual")

@@ -66,7 +66,7 @@ class TestNightlyCatchUp(FrappeTestCase):
 
 	def test_lost_jobs_are_caught_up_and_the_pass_is_set_based(self):
 		from crm_archive.lifecycle.store import daily
-		from crm_archive.tiering.store import retier
+		from crm_archive.tiering.store.engine import retier
 
 		frappe.db.set_single_value("CRM Archive Settings", "churn_after_days", 180)
 		# invoices whose after-commit jobs were lost (hooks off = nothing enqueued)

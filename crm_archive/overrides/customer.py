@@ -77,7 +77,7 @@ def after_rename(doc, method=None, old=None, new=None, merge=False):
 	if frappe.db.get_value("Customer", new, "crm_archive") != archive:
 		frappe.db.set_value("Customer", new, "crm_archive", archive, update_modified=False)
 	if sbool(merge):
-		from crm_archive.tiering.store import retier
+		from crm_archive.tiering.store.engine import retier
 
 		retier(archives=[archive], trigger="Manual")
 

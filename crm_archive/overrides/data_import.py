@@ -100,7 +100,7 @@ def refresh_access(names: list[str]):
 
 def retier_imported(names: list[str]):
 	"""One re-tier of the archives the import stored (a row rolled back after its save is not there)."""
-	from crm_archive.tiering.store import retier
+	from crm_archive.tiering.store.engine import retier
 
 	frappe.db.commit()
 	kept = frappe.get_all("Customer Archive", filters={"name": ("in", names)}, pluck="name")

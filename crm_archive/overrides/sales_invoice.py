@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_archive.tiering.store import archive_tier
+from crm_archive.tiering.store.jobs import archive_tier
 
 
 def before_submit(doc, method=None):
@@ -27,7 +27,7 @@ def _enqueue(doc, trigger: str):
 		return
 	# After commit, in the background: ERPNext's submit is not slowed by the re-tier.
 	frappe.enqueue(
-		"crm_archive.tiering.store.retier_customer_job",
+		"crm_archive.tiering.store.jobs.retier_customer_job",
 		queue="short",
 		customers=[doc.customer],
 		trigger=trigger,

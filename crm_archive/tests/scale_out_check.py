@@ -17,7 +17,7 @@ from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
 from crm_archive.tests.utils import make_customer, make_sales_invoice
 from crm_archive.tiering import replica
-from crm_archive.tiering.store import retier
+from crm_archive.tiering.store.engine import retier
 
 REPLICA_SOCKET = "/run/mysqld/mysqld-crm-replica.sock"
 MANAGER = "crm.scale.manager@example.com"

@@ -25,8 +25,8 @@ from crm_archive.crm_archive.report.churn_risk.churn_risk import execute as chur
 from crm_archive.crm_archive.report.customer_lifetime_value.customer_lifetime_value import execute
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 from crm_archive.tiering import rules as R
-from crm_archive.tiering import store
 from crm_archive.tiering.conditions import validate_condition
+from crm_archive.tiering.store import engine
 
 REP = "crm.clv.rep@example.com"
 OTHER = "crm.clv.other@example.com"
@@ -400,8 +400,8 @@ class TestCustomerLifetimeValue(FrappeTestCase):
 			window_days=365,
 		)
 		loaded = (rule_set, None)
-		with patch.object(store, "load_rule_set", lambda *a, **k: loaded):
-			store.retier(archives=mine, as_of=AS_OF)
+		with patch.object(engine, "load_rule_set", lambda *a, **k: loaded):
+			engine.retier(archives=mine, as_of=AS_OF)
 		tiers = dict(
 			frappe.get_all(
 				"Customer Archive", filters={"name": ("in", mine)}, fields=["name", "tier"], as_list=True

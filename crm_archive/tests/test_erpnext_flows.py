@@ -57,7 +57,7 @@ class TestBlockModeIsForPeople(FrappeTestCase):
 
 	def test_app_saves_never_raise_under_block(self):
 		from crm_archive.lifecycle.store import move
-		from crm_archive.tiering.store import retier
+		from crm_archive.tiering.store.engine import retier
 
 		first = frappe.get_doc(
 			{"doctype": "Customer Archive", "full_name": "_Block Twin", "mobile_no": "13800138111"}
@@ -166,7 +166,7 @@ class TestCustomerResave(FrappeTestCase):
 
 class TestPackedRows(FrappeTestCase):
 	def test_names_with_separator_characters_do_not_crash_a_retier(self):
-		from crm_archive.tiering.store import retier
+		from crm_archive.tiering.store.engine import retier
 
 		for odd in ("_Pipe | Co", "_Unit\x1fSep Co"):
 			customer = frappe.get_doc(
@@ -197,7 +197,7 @@ class TestLockedWithoutATier(FrappeTestCase):
 		"""A tier lock on an archive that has no tier yet (locked before its first re-tier): the run
 		writes its metrics and leaves the tier empty; the review flag stays 0, not NULL (the column is NOT
 		NULL, and `NULL in (…)` is NULL)."""
-		from crm_archive.tiering.store import retier
+		from crm_archive.tiering.store.engine import retier
 
 		archive = archive_with_customer("_Locked No Tier")
 		make_sales_invoice(frappe.db.get_value("Customer Archive", archive.name, "customer"), 700)
@@ -222,7 +222,7 @@ class TestTierLocksDuringARun(FrappeTestCase):
 		start and the chunk of that archive is what the chunk sees."""
 		from unittest.mock import patch
 
-		from crm_archive.tiering import store
+		from crm_archive.tiering.store import engine, jobs, queries
 
 		a = archive_with_customer("_Race A")
 		b = archive_with_customer("_Race B")
@@ -231,7 +231,7 @@ class TestTierLocksDuringARun(FrappeTestCase):
 			make_sales_invoice("_Race B", 50000)
 		finally:
 			frappe.flags.crm_archive_hooks_off = False
-		real_evaluate = store.R.evaluate
+		real_evaluate = engine.R.evaluate
 
 		def evaluate_and_lock_b(m_list, *args, **kwargs):
 			if any(m.customer == "_Race A" for m in m_list):
@@ -241,8 +241,8 @@ class TestTierLocksDuringARun(FrappeTestCase):
 				doc.save()
 			return real_evaluate(m_list, *args, **kwargs)
 
-		with patch.object(store, "CHUNK", 1), patch.object(store.R, "evaluate", evaluate_and_lock_b):
-			store.retier(archives=[a.name, b.name], trigger="Scheduled")
+		with patch.object(engine, "CHUNK", 1), patch.object(engine.R, "evaluate", evaluate_and_lock_b):
+			engine.retier(archives=[a.name, b.name], trigger="Scheduled")
 		tier, locked_tier = frappe.db.get_value("Customer Archive", b.name, ["tier", "locked_tier"])
 		self.assertEqual((tier, locked_tier), ("普通客户", "普通客户"))
 
@@ -253,7 +253,7 @@ class TestTierLocksDuringARun(FrappeTestCase):
 
 		import pymysql
 
-		from crm_archive.tiering import store
+		from crm_archive.tiering.store import engine, jobs, queries
 
 		other = pymysql.connect(
 			host=frappe.conf.db_host or "127.0.0.1",
@@ -264,7 +264,7 @@ class TestTierLocksDuringARun(FrappeTestCase):
 		)
 		try:
 			with other.cursor() as cur:
-				cur.execute("SELECT GET_LOCK(%s, 0)", (store.FULL_LOCK_NAME,))
+				cur.execute("SELECT GET_LOCK(%s, 0)", (jobs.FULL_LOCK_NAME,))
 				self.assertEqual(cur.fetchone()[0], 1)
 			archive = frappe.get_doc(
 				{
@@ -274,14 +274,14 @@ class TestTierLocksDuringARun(FrappeTestCase):
 				}
 			).insert(ignore_permissions=True)
 			started = time.monotonic()
-			store.retier_customer_job(["_Lock Job"], "Invoice Submit")
+			jobs.retier_customer_job(["_Lock Job"], "Invoice Submit")
 			self.assertLess(time.monotonic() - started, 5)
 			self.assertTrue(frappe.db.get_value("Customer Archive", archive.name, "tier"))
 			# a second full run while one holds the lock: skipped, and says so
-			self.assertIn("skipped", store.retier_all(publish_progress=False))
+			self.assertIn("skipped", jobs.retier_all(publish_progress=False))
 		finally:
 			other.close()
-		self.assertLessEqual(store.INCREMENTAL_WAIT_S, 60)
+		self.assertLessEqual(jobs.INCREMENTAL_WAIT_S, 60)
 
 
 class TestOneRoundingRule(FrappeTestCase):
@@ -292,7 +292,7 @@ class TestOneRoundingRule(FrappeTestCase):
 		from frappe.utils import flt
 
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
-		from crm_archive.tiering import store
+		from crm_archive.tiering.store import engine, jobs, queries
 		from crm_archive.tiering.test_tiering import make_rule_set
 
 		make_rule_set("_Round Rules", grace=0)
@@ -306,11 +306,11 @@ class TestOneRoundingRule(FrappeTestCase):
 			expected = flt(100.10 / 4, 2, method)
 			self.assertEqual(expected, 25.02 if method == "Banker's Rounding" else 25.03)
 			as_of = getdate(nowdate())
-			engine = store.fetch_metrics_packed(as_of, 365, [customer])[customer]
-			preview = store.fetch_metrics(as_of, 365, [customer])[customer]
-			self.assertEqual(engine.average_order_value, expected, method)
+			engine_read = queries.fetch_metrics_packed(as_of, 365, [customer])[customer]
+			preview = queries.fetch_metrics(as_of, 365, [customer])[customer]
+			self.assertEqual(engine_read.average_order_value, expected, method)
 			self.assertEqual(preview.average_order_value, expected, method)
-			store.retier(archives=[archive.name], trigger="Manual")
+			engine.retier(archives=[archive.name], trigger="Manual")
 			self.assertEqual(
 				frappe.db.get_value("Customer Archive", archive.name, "average_order_value"), expected
 			)
@@ -322,7 +322,7 @@ class TestCompanyCurrencies(FrappeTestCase):
 		a rule set or report without a Company would add USD to CNY."""
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
 		from crm_archive.tests.utils import test_company
-		from crm_archive.tiering import store
+		from crm_archive.tiering.store import engine, jobs, queries
 		from crm_archive.tiering.test_tiering import make_rule_set
 
 		usd = frappe.db.get_value("Company", {"default_currency": "USD"}, "name")
@@ -340,14 +340,14 @@ class TestCompanyCurrencies(FrappeTestCase):
 			rule_set.save()
 		self.assertIn("currenc", str(raised.exception).lower())
 		# the engine skips that customer (its sum would add USD to CNY) and says so in the Error Log
-		self.assertEqual(store.retier(archives=[archive.name])["mixed_currencies"], 1)
+		self.assertEqual(engine.retier(archives=[archive.name])["mixed_currencies"], 1)
 		self.assertNotEqual(frappe.db.get_value("Customer Archive", archive.name, "lifetime_spend"), 200)
 		self.assertRaises(frappe.ValidationError, customer_value_analysis.execute, {})
 		# naming the company is the way out
 		rule_set.reload()
 		rule_set.company = test_company()
 		rule_set.save()
-		store.retier(archives=[archive.name])
+		engine.retier(archives=[archive.name])
 		self.assertEqual(frappe.db.get_value("Customer Archive", archive.name, "lifetime_spend"), 100)
 		self.assertTrue(customer_value_analysis.execute({"company": test_company()})[1])
 
@@ -386,7 +386,7 @@ class TestReportsShowTheManager(FrappeTestCase):
 
 class TestWordsAPersonReads(FrappeTestCase):
 	def test_tier_reason_uses_labels_and_timeline_has_no_tags_or_null_headcount(self):
-		from crm_archive.tiering import store
+		from crm_archive.tiering.store import engine, jobs, queries
 		from crm_archive.tiering.test_tiering import make_rule_set
 
 		make_rule_set("_Words Rules", grace=0)
@@ -395,7 +395,7 @@ class TestWordsAPersonReads(FrappeTestCase):
 			{"doctype": "Customer Archive", "full_name": "_Words Co", "customer": customer, "headcount": 0}
 		).insert(ignore_permissions=True)
 		make_sales_invoice(customer, 40000)
-		store.retier(archives=[archive.name], trigger="Manual")
+		engine.retier(archives=[archive.name], trigger="Manual")
 		reason = frappe.db.get_value("Customer Archive", archive.name, "tier_reason")
 		self.assertNotIn("window_spend", reason)
 		self.assertIn("Window Spend", reason)

@@ -15,7 +15,7 @@ from crm_archive.crm_archive.report.tier_distribution_and_movements.tier_distrib
 	execute as tiers,
 )
 from crm_archive.tests.utils import make_customer, make_sales_invoice
-from crm_archive.tiering.store import retier
+from crm_archive.tiering.store.engine import retier
 
 REP_A, REP_B = "crm.report.a@example.com", "crm.report.b@example.com"
 

@@ -3,7 +3,8 @@
 import frappe
 from frappe import _
 
-from crm_archive.tiering.store import enqueue_retier_all, retier
+from crm_archive.tiering.store.engine import retier
+from crm_archive.tiering.store.jobs import enqueue_retier_all
 
 
 @frappe.whitelist()

@@ -1,10 +1,10 @@
 """A full re-tier split over several RQ workers: every archive, in contiguous chunks, one job a chunk.
 
     enqueue_full_retier_chunks()   archive_names() in primary-key order → chunks → one job each on "long"
-    retier_chunk()                 (in a worker) store.retier(archives=chunk, …): its own row locks, commits
+    retier_chunk()                 (in a worker) engine.retier(archives=chunk, …): its own row locks, commits
     run_status()                   how many chunks are done / failed / still queued, from Redis and RQ
 
-Every chunk of a run re-tiers as of the same date (fixed when the run is enqueued), and store.retier is
+Every chunk of a run re-tiers as of the same date (fixed when the run is enqueued), and engine.retier is
 idempotent and locks the rows it writes chunk by chunk, so the chunks are independent: whichever worker
 runs whichever chunk, in whatever order or at the same time, the run ends with the tiers one worker's
 full re-tier gives. The run's record lives in Redis (the site's cache): chunk count, archives, and per
@@ -23,7 +23,7 @@ from frappe import _
 from frappe.utils import cint, getdate, now_datetime, nowdate
 from frappe.utils.background_jobs import get_job
 
-from crm_archive.tiering import store
+from crm_archive.tiering.store import engine, queries
 
 DEFAULT_CHUNK_SIZE = 10000
 CHUNK_TIMEOUT = 1500  # seconds per chunk job (RQ's default for the long queue)
@@ -67,7 +67,7 @@ def enqueue_full_retier_chunks(
 		if status.get("queued") or status.get("started"):
 			return {**status, "already_running": True}
 	as_of = getdate(as_of or nowdate())
-	names = store.archive_names()
+	names = queries.archive_names()
 	chunks = [names[start : start + chunk_size] for start in range(0, len(names), chunk_size)]
 	run_id = frappe.generate_hash(length=12)
 	key = _key(run_id)
@@ -110,7 +110,7 @@ def retier_chunk(
 	from rq import get_current_job
 
 	started = time.monotonic()
-	stats = store.retier(archives=archives, trigger=trigger, as_of=as_of, commit=True)
+	stats = engine.retier(archives=archives, trigger=trigger, as_of=as_of, commit=True)
 	job = get_current_job()
 	if chunk is None and job:
 		chunk = cint(job.id.rsplit("::", 1)[-1])

@@ -8,7 +8,7 @@ from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.access.table import refresh as refresh_access
 from crm_archive.tests.utils import make_archive, make_customer, make_sales_invoice
-from crm_archive.tiering import store
+from crm_archive.tiering.store import engine, index, jobs, queries
 
 RULES = [
 	{"tier": "VIP", "priority": 1, "min_window_spend": 100000, "min_invoice_count": 3},
@@ -72,7 +72,7 @@ class TestTiering(FrappeTestCase):
 	def test_defaults_installed(self):
 		self.assertEqual(frappe.db.get_value("Customer Tier", "VIP", "rank"), 40)
 		self.assertTrue(frappe.db.exists("Customer Tier", "重要客户"))
-		self.assertTrue(store.has_index())
+		self.assertTrue(index.has_index())
 		self.assertEqual(frappe.db.count("Tier Rule Set", {"is_active": 1}), 1)
 
 	def test_new_archive_gets_default_tier(self):
@@ -100,7 +100,7 @@ class TestTiering(FrappeTestCase):
 		self.assertIn("_Test Tier Rules #2", state(a.name).tier_reason)
 		# idempotent: running again changes nothing and logs nothing
 		n = len(logs(a.name))
-		stats = store.retier(archives=[a.name])
+		stats = engine.retier(archives=[a.name])
 		self.assertEqual(stats["tier_changes"], 0)
 		self.assertEqual(len(logs(a.name)), n)
 
@@ -114,9 +114,9 @@ class TestTiering(FrappeTestCase):
 		self.assertEqual(s.invoice_count, 1)  # the return is not a purchase
 		self.assertEqual((s.tier, s.qualified_tier), ("重要客户", "普通客户"))
 		self.assertEqual(getdate(s.tier_pending_since), getdate(nowdate()))
-		store.retier(archives=[a.name], as_of=add_days(nowdate(), 9), trigger="Scheduled")
+		engine.retier(archives=[a.name], as_of=add_days(nowdate(), 9), trigger="Scheduled")
 		self.assertEqual(state(a.name).tier, "重要客户")
-		store.retier(archives=[a.name], as_of=add_days(nowdate(), 10), trigger="Scheduled")
+		engine.retier(archives=[a.name], as_of=add_days(nowdate(), 10), trigger="Scheduled")
 		s = state(a.name)
 		self.assertEqual((s.tier, s.tier_pending_since), ("普通客户", None))
 		self.assertEqual((logs(a.name)[-1].to_value, logs(a.name)[-1].trigger), ("普通客户", "Scheduled"))
@@ -134,7 +134,7 @@ class TestTiering(FrappeTestCase):
 	def test_draft_invoices_never_count(self):
 		a = archive_with_customer("_CRM Tier Draft")
 		make_sales_invoice(a.customer, 50000, submit=False)
-		store.retier(archives=[a.name])
+		engine.retier(archives=[a.name])
 		self.assertEqual(state(a.name).window_spend, 0)
 
 	def test_customer_who_stops_buying_drops_at_nightly_run(self):
@@ -142,7 +142,7 @@ class TestTiering(FrappeTestCase):
 		a = archive_with_customer("_CRM Tier Idle")
 		make_sales_invoice(a.customer, 5000, posting_date=add_days(nowdate(), -300))
 		self.assertEqual(state(a.name).tier, "普通客户")
-		store.retier_all(trigger="Scheduled", as_of=add_days(nowdate(), 70), publish_progress=False)
+		jobs.retier_all(trigger="Scheduled", as_of=add_days(nowdate(), 70), publish_progress=False)
 		s = state(a.name)
 		self.assertEqual((s.tier, s.window_spend, s.lifetime_spend), ("潜在客户", 0, 5000))
 
@@ -253,14 +253,14 @@ class TestTiering(FrappeTestCase):
 		make_sales_invoice(b.customer, 2000, posting_date=add_days(nowdate(), -400))
 		rows = {
 			r["customer"]: r
-			for r in store.fetch_metric_rows(getdate(nowdate()), 365, [a.customer, b.customer])
+			for r in queries.fetch_metric_rows(getdate(nowdate()), 365, [a.customer, b.customer])
 		}
 		self.assertEqual(set(rows), {a.customer, b.customer})
-		m = store.metrics_from_row(rows[a.customer], getdate(nowdate()))
+		m = queries.metrics_from_row(rows[a.customer], getdate(nowdate()))
 		self.assertEqual((m.window_spend, m.lifetime_spend, m.invoice_count), (3500, 3500, 2))
 		self.assertEqual(m.recency_days, 5)
 		self.assertEqual(m.average_order_value, 1750)
-		m = store.metrics_from_row(rows[b.customer], getdate(nowdate()))
+		m = queries.metrics_from_row(rows[b.customer], getdate(nowdate()))
 		self.assertEqual(
 			(m.window_spend, m.lifetime_spend, m.invoice_count, m.lifetime_invoice_count), (0, 2000, 0, 1)
 		)

@@ -29,7 +29,7 @@ class CustomerArchive(Document):
 		archive.set_age(self)
 		archive.set_recency(self)
 		if self.tier_reason:
-			from crm_archive.tiering.store import explain_archive
+			from crm_archive.tiering.store.explain import explain_archive
 
 			self.set_onload("tier_reason", explain_archive(self))
 

@@ -34,7 +34,7 @@ class TierRuleSet(Document):
 						title=_("Invalid Threshold"),
 					)
 			validate_condition(row.condition, _("Row {0}").format(row.idx))
-		from crm_archive.tiering.store import refuse_mixed_currencies
+		from crm_archive.tiering.store.rule_sets import refuse_mixed_currencies
 
 		refuse_mixed_currencies(self.company, _("A rule set without a Company"))
 
@@ -47,7 +47,7 @@ class TierRuleSet(Document):
 				frappe.db.set_value("Tier Rule Set", other, "is_active", 0)
 			before = self.get_doc_before_save()
 			if not before or not before.is_active or self.has_rules_changed(before):
-				from crm_archive.tiering.store import enqueue_retier_all, retier_all
+				from crm_archive.tiering.store.jobs import enqueue_retier_all, retier_all
 
 				if frappe.flags.in_test:
 					retier_all("Rule Set Activated", publish_progress=False)
@@ -83,13 +83,8 @@ class TierRuleSet(Document):
 		if not frappe.has_permission("Tier Rule Set", "write"):
 			frappe.throw(_("Only a CRM Archive Manager can preview tier rules."), frappe.PermissionError)
 		from crm_archive.tiering.metrics import empty_metrics
-		from crm_archive.tiering.store import (
-			fetch_archives,
-			fetch_metrics,
-			load_rule_set,
-			safe_condition,
-			tier_ranks,
-		)
+		from crm_archive.tiering.store.queries import fetch_archives, fetch_metrics
+		from crm_archive.tiering.store.rule_sets import load_rule_set, safe_condition, tier_ranks
 
 		self.validate()
 		rule_set, company = load_rule_set(doc=self)

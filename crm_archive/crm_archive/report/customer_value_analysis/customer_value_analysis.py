@@ -145,7 +145,7 @@ def many_rows(archive_sql: str, date, window: int, company: str | None) -> list[
 			}
 		)
 	if spanning:
-		from crm_archive.tiering.store import customers_mixing_currencies
+		from crm_archive.tiering.store.queries import customers_mixing_currencies
 
 		refuse_mixed(customers_mixing_currencies(spanning), company)
 	return rows

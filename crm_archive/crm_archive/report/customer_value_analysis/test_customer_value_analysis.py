@@ -7,7 +7,7 @@ from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.crm_archive.report.customer_value_analysis.customer_value_analysis import execute
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
-from crm_archive.tiering import store
+from crm_archive.tiering.store import engine, rule_sets
 
 MANAGER = "crm.cva.manager@example.com"
 REP = "crm.cva.rep@example.com"
@@ -140,9 +140,9 @@ class TestCustomerValueAnalysis(FrappeTestCase):
 		self.assertTrue(all(r["abc"] == "C" for r in other.values()))
 
 	def test_monetary_agrees_with_archive_metrics(self):
-		rule_set, company = store.load_rule_set()
+		rule_set, company = rule_sets.load_rule_set()
 		names = [self.v1.name, self.v2.name, self.v4.name]
-		store.retier(archives=names)
+		engine.retier(archives=names)
 		_c, rows, *_ = self.run_report(window_days=rule_set.window_days, company=company)
 		stored = {
 			a.name: a

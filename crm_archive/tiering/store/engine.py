@@ -1,0 +1,300 @@
+"""The one code path for every trigger (invoice submit/cancel, nightly, rule set activation, Re-tier now):
+
+    retier(customers=None | [..], trigger=...)
+        fetch_metrics()      one GROUP BY over `tabSales Invoice` (docstatus = 1) read from a covering index
+        rules.evaluate()     pure: qualify by the active rule set, downgrade grace, manual locks
+        apply()              changed archives updated in bulk (UPDATE … JOIN a derived table of values),
+                             and one Customer Archive Log row per actual tier change
+
+and FirstTiering, the same decisions for archives about to be inserted (set-based adoption)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+from hashlib import md5
+
+import frappe
+from frappe import _
+from frappe.utils import getdate, now_datetime, nowdate
+
+from crm_archive.tiering import benefits, predictions, replica
+from crm_archive.tiering import rules as R
+from crm_archive.tiering.metrics import Metrics, empty_metrics
+from crm_archive.tiering.store.explain import _explain, metric_labels
+from crm_archive.tiering.store.queries import (
+	METRIC_FIELDS,
+	archive_names,
+	fetch_archives_packed,
+	fetch_metrics_packed,
+	invoiced_since,
+	signature,
+)
+from crm_archive.tiering.store.rule_sets import load_rule_set, safe_condition, tier_ranks
+from crm_archive.utils import insert_logs
+
+CHUNK = 2000  # archives per locked chunk: a person's save waits at most for one chunk
+
+
+def retier(
+	customers: Iterable[str] | None = None,
+	archives: Iterable[str] | None = None,
+	trigger: str = "Manual",
+	as_of: date | str | None = None,
+	reference: tuple[str, str] | None = None,
+	publish_progress: bool = False,
+	commit: bool = False,
+	metrics_read: tuple | None = None,
+) -> dict:
+	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent.
+	`metrics_read`: (rule set, window, company, as of, when read, metrics) of a full aggregate pass the
+	caller made (set-based adoption's); a full run with the same rule set uses it instead of its own
+	pass, each chunk re-reading the customers invoiced since it was read.
+
+	Chunk by chunk, each chunk's archives are read under row locks (SELECT … FOR UPDATE) together with
+	their customers' metrics, evaluated and written before the locks go: a manager's tier lock or an
+	invoice committed while a long run works is seen by the chunk that writes that archive, and a
+	person's save waits at most for one chunk (never for the run)."""
+	loaded = load_rule_set()
+	if not loaded:
+		return {"evaluated": 0, "changed": 0, "skipped": "no active rule set"}
+	rule_set, company = loaded
+	as_of = getdate(as_of or nowdate())
+	names = archive_names(customers, archives)
+	stats = {"evaluated": 0, "changed": 0, "tier_changes": 0, "mixed_currencies": 0}
+	mixed_examples = []
+	if not names:
+		return stats
+	ranks = tier_ranks()
+	predicted = predictions.used_by(rule_set)  # conditions on p_alive etc. read them from the archives
+	total = len(names)
+	full = customers is None and archives is None and (total > CHUNK or replica.configured())
+	if full:
+		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
+		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
+		# whose invoices changed since the run started
+		if metrics_read and metrics_read[:4] == (rule_set.name, rule_set.window_days, company, as_of):
+			started, all_metrics = metrics_read[4:]
+			stats["metrics_read_on"] = "caller's pass"
+		else:
+			started = now_datetime()  # the site's time zone, as `modified` is
+			with replica.reading_replica() as on_replica:
+				all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
+			stats["metrics_read_on"] = "replica" if on_replica else "primary"
+	for start in range(0, total, CHUNK):
+		chunk = fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
+		linked = [r[1] for r in chunk if r[1]]
+		if full:
+			metrics = {c: all_metrics[c] for c in linked if c in all_metrics}
+			fresh = invoiced_since(started, linked)
+			if fresh:
+				metrics.update(fetch_metrics_packed(as_of, rule_set.window_days, fresh, company))
+				for c in set(fresh) - set(metrics):
+					metrics.pop(c, None)
+		else:
+			metrics = fetch_metrics_packed(as_of, rule_set.window_days, linked, company)
+		mixed = {c for c, m in metrics.items() if m.mixed_currencies}
+		if mixed:
+			# a company with another currency invoiced them after the rule set was saved: their sum
+			# would add USD to CNY, so they keep what they have until the rule set names a Company
+			chunk = [r for r in chunk if r[1] not in mixed]
+			stats["mixed_currencies"] += len(mixed)
+			mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
+		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
+		if predicted:
+			predictions.attach(m_list)
+		current = {
+			m.customer: R.Current(
+				tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
+			)
+			for m, r in zip(m_list, chunk, strict=True)
+		}
+		decisions = R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
+		changed, tier_changes = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
+		stats["evaluated"] += len(chunk)
+		stats["changed"] += changed
+		stats["tier_changes"] += tier_changes
+		if commit:
+			frappe.db.commit()
+		if publish_progress:
+			done = min(start + CHUNK, total)
+			frappe.publish_progress(done * 100 / total, title=_("Re-tiering"), description=f"{done}/{total}")
+	# each tier's Email Group follows, once for the run (every archive of a full run, else these)
+	stats["email_groups"] = benefits.sync_email_groups(
+		None if customers is None and archives is None else names
+	)
+	if commit:
+		frappe.db.commit()
+	if stats["mixed_currencies"]:
+		frappe.log_error(
+			title=_("Re-tier skipped customers invoiced in different currencies"),
+			message=_(
+				"Rule set {0} has no Company and {1} customers were invoiced by companies keeping different currencies (for example {2}): name a Company in the rule set."
+			).format(rule_set.name, stats["mixed_currencies"], ", ".join(mixed_examples)),
+		)
+	return stats
+
+
+def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tuple[int, int]:
+	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change."""
+	now = now_datetime()
+	user = frappe.session.user
+	labels = metric_labels()
+	updates, logs = [], []
+	for row, m, d in zip(chunk, m_list, decisions, strict=True):
+		new = engine_values(d, m, rule_set)
+		if md5(signature(new).encode()).hexdigest() != row[5]:
+			new["tier_reason"] = _explain(d, rule_set, m, labels)
+			updates.append((row[0], new))
+		if d.changed:
+			logs.append(tier_change_log(row[0], d, m, rule_set, trigger, reference))
+	if updates:
+		bulk_update_archives(updates, now)
+	if logs:
+		insert_logs(logs, now, user)
+		after_tier_changes(
+			[row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed], trigger, reference
+		)
+	return len(updates), len(logs)
+
+
+def engine_values(d: R.Decision, m: Metrics, rule_set: R.RuleSet) -> dict:
+	"""What the engine stores on an archive for a decision (without tier_reason, the explanation)."""
+	return {
+		"tier": d.new_tier or None,
+		"qualified_tier": d.qualified_tier,
+		"tier_pending_since": d.pending_since,
+		"tier_rule": f"{rule_set.name} #{d.rule.row_id}" if d.rule else f"{rule_set.name} (default)",
+		"window_spend": m.window_spend,
+		"lifetime_spend": m.lifetime_spend,
+		"invoice_count": m.invoice_count,
+		"average_order_value": m.average_order_value,
+		"first_purchase_date": m.first_purchase_date,
+		"last_purchase_date": m.last_purchase_date,
+	}
+
+
+def tier_change_log(archive: str, d: R.Decision, m: Metrics, rule_set: R.RuleSet, trigger, reference) -> dict:
+	return {
+		"customer_archive": archive,
+		"event_type": "Tier Change",
+		"from_value": d.current_tier or "",
+		"to_value": d.new_tier,
+		"trigger": trigger,
+		"rule_set": rule_set.name,
+		"rule_row": d.rule.row_id if d.rule else "default",
+		"metrics_snapshot": json.dumps(m.as_dict(), ensure_ascii=False, default=str),
+		"reference_doctype": reference[0] if reference else None,
+		"reference_name": reference[1] if reference else None,
+	}
+
+
+def after_tier_changes(archives: list[str], trigger: str, reference=None):
+	"""What follows the tier changes of these archives in the same transaction, besides their log rows
+	(apply's, and adoption's for the archives it inserts with their first tier)."""
+	if archives and benefits.group_sync_enabled():
+		# the Customer Group follows the tier in the same transaction (ERPNext's pricing reads it)
+		benefits.sync_customer_groups(archives, trigger, reference)
+
+
+class FirstTiering:
+	"""The engine's first re-tier of archives about to be inserted (set-based adoption, issue 16): for each,
+	what apply() would write on its first re-tier — tier, grace, metrics, explanation, review flag — and
+	its Tier Change log row, computed before the insert, so the archive is stored with them (no UPDATE of
+	rows just written, no locked re-read). Metrics as a full re-tier reads them: one aggregate pass when
+	made (of these customers only, when given), then, per chunk, a re-read of the customers invoiced since.
+	Customers invoiced in different currencies are left untiered, as retier() leaves them."""
+
+	def __init__(self, customers: list[str] | None = None, as_of=None):
+		loaded = load_rule_set()
+		self.active = bool(loaded)
+		if not loaded:
+			return
+		self.rule_set, self.company = loaded
+		self.as_of = getdate(as_of or nowdate())
+		self.ranks = tier_ranks()
+		self.labels = metric_labels()
+		self.important = set(
+			frappe.get_all("Customer Tier", filters={"dedicated_account_manager": 1}, pluck="name")
+		)
+		self.started = now_datetime()
+		window = self.rule_set.window_days
+		if customers is None:
+			with replica.reading_replica():
+				self.metrics = fetch_metrics_packed(self.as_of, window, None, self.company)
+		else:
+			self.metrics = fetch_metrics_packed(self.as_of, window, customers, self.company)
+		self.mixed = 0
+
+	def metrics_read(self) -> tuple | None:
+		"""Its aggregate pass, for the full re-tier after the adoption (retier's metrics_read)."""
+		if not self.active:
+			return None
+		return (
+			self.rule_set.name,
+			self.rule_set.window_days,
+			self.company,
+			self.as_of,
+			self.started,
+			self.metrics,
+		)
+
+	def decide(self, archives: list[tuple[str, str | None]], trigger: str, reference=None):
+		"""[(archive, customer)] of new, unlocked archives → ({archive: values to store}, [log rows]);
+		an archive missing from the values is left untiered (mixed currencies)."""
+		if not self.active:
+			return {}, []
+		linked = [c for _a, c in archives if c]
+		metrics = {c: self.metrics[c] for c in linked if c in self.metrics}
+		fresh = invoiced_since(self.started, linked)
+		if fresh:
+			metrics.update(fetch_metrics_packed(self.as_of, self.rule_set.window_days, fresh, self.company))
+			for c in set(fresh) - set(metrics):
+				metrics.pop(c, None)
+		mixed = {c for c, m in metrics.items() if m.mixed_currencies}
+		self.mixed += len(mixed)
+		archives = [(a, c) for a, c in archives if c not in mixed]
+		m_list = [metrics.get(c) or empty_metrics(c or a) for a, c in archives]
+		decisions = R.evaluate(m_list, self.rule_set, {}, self.ranks, self.as_of, safe_condition)
+		values, logs = {}, []
+		for (archive, _c), m, d in zip(archives, m_list, decisions, strict=True):
+			new = engine_values(d, m, self.rule_set)
+			new["tier_reason"] = _explain(d, self.rule_set, m, self.labels)
+			new["review_required"] = int(bool(new["tier"]) and new["tier"] in self.important)
+			values[archive] = new
+			if d.changed:
+				logs.append(tier_change_log(archive, d, m, self.rule_set, trigger, reference))
+		return values, logs
+
+
+UPDATE_COLUMNS = (
+	"tier",
+	"qualified_tier",
+	"tier_pending_since",
+	"tier_rule",
+	"tier_reason",
+	*METRIC_FIELDS,
+)
+
+
+def bulk_update_archives(updates: list[tuple[str, dict]], now):
+	"""UPDATE … JOIN a derived table of up to 1000 rows per statement (no per-archive statements, no DDL:
+	a temporary table would count as an implicit commit inside Frappe's transaction)."""
+	cols = ("name", *UPDATE_COLUMNS)
+	first = "SELECT " + ", ".join(f"%s AS `{c}`" for c in cols)
+	rest = "SELECT " + ", ".join(["%s"] * len(cols))
+	sets = ", ".join(f"a.`{c}` = t.`{c}`" for c in UPDATE_COLUMNS)
+	for start in range(0, len(updates), 1000):
+		part = updates[start : start + 1000]
+		values = []
+		for name, new in part:
+			values.extend([name, *(new[c] for c in UPDATE_COLUMNS)])
+		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
+		frappe.db.sql(
+			f"""UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name
+			SET {sets}, a.`tier_updated_on` = %s,
+				a.`review_required` = coalesce(a.`flag_for_review` = 1 OR t.`tier` IN (
+					SELECT `name` FROM `tabCustomer Tier` WHERE `dedicated_account_manager` = 1), 0)""",
+			(*values, now),
+		)
