@@ -124,3 +124,9 @@ class TestTierPricing(FrappeTestCase):
 			self.assertEqual(flt(row.rate), PRICE, doctype)
 			self.assertFalse(flt(row.discount_percentage), doctype)
 			self.assertNotIn(self.rule, row.pricing_rules or "", doctype)
+
+	def test_the_sellers_tier_pill_names_the_tiers_price(self):
+		from crm_archive.tiering.benefits import tier_badge
+
+		self.assertEqual(tier_badge(self.vip)["pricing_rules"], [demo.TIER_RULE_TITLE.format(top_tier())])
+		self.assertEqual(tier_badge(self.other)["pricing_rules"], [])

@@ -222,11 +222,19 @@ def tier_badge(customer: str | None) -> dict | None:
 	tier = frappe.db.get_value(
 		"Customer Tier",
 		row.tier,
-		["name", "color", "response_sla_hours", "dedicated_account_manager", "follow_up_interval_days"],
+		[
+			"name",
+			"color",
+			"response_sla_hours",
+			"dedicated_account_manager",
+			"follow_up_interval_days",
+			"customer_group",
+		],
 		as_dict=True,
 	)
 	manager = row.account_manager and frappe.db.get_value("User", row.account_manager, "full_name")
 	return {
+		"pricing_rules": tier_pricing_rules(customer, tier.customer_group if tier else None),
 		"archive": archive,
 		"tier": row.tier,
 		"tier_label": _(row.tier),
@@ -235,3 +243,23 @@ def tier_badge(customer: str | None) -> dict | None:
 		"dedicated_account_manager": bool(tier and tier.dedicated_account_manager),
 		"account_manager": manager or row.account_manager,
 	}
+
+
+def tier_pricing_rules(customer: str, group: str | None) -> list[str]:
+	"""Titles of the selling Pricing Rules for the tier's Customer Group that apply to this Customer today
+	(it is in that group: the setting is on), so a seller sees why a price is lower."""
+	if not group or frappe.db.get_value("Customer", customer, "customer_group") != group:
+		return []
+	today = frappe.utils.nowdate()
+	rules = frappe.get_all(
+		"Pricing Rule",
+		filters={"disable": 0, "selling": 1, "applicable_for": "Customer Group", "customer_group": group},
+		fields=["title", "name", "valid_from", "valid_upto"],
+		order_by="title",
+	)
+	return [
+		r.title or r.name
+		for r in rules
+		if (not r.valid_from or str(r.valid_from) <= today)
+		and (not r.valid_upto or str(r.valid_upto) >= today)
+	]

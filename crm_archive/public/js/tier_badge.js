@@ -21,6 +21,9 @@ crm_archive_tier_badge = {
 				const parts = [
 					`<span class="crm-tier-pill" style="background:${color};color:#fff;border-radius:999px;padding:2px 10px;font-weight:600">${esc(badge.tier_label)}</span>`,
 				];
+				if (badge.pricing_rules && badge.pricing_rules.length) {
+					parts.push(esc(__("Tier price: {0}", [badge.pricing_rules.join(", ")])));
+				}
 				if (badge.sla_hours) parts.push(esc(__("Response within {0} h", [badge.sla_hours])));
 				if (badge.dedicated_account_manager) {
 					parts.push(esc(__("Dedicated account manager: {0}", [badge.account_manager || __("not set")])));
