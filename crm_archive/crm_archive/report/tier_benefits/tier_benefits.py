@@ -85,8 +85,7 @@ def execute(filters=None):
 		{
 			"fieldname": "customer_group",
 			"label": _("Customer Group"),
-			"fieldtype": "Link",
-			"options": "Customer Group",
+			**link_or_text("Customer Group"),
 			"width": 160,
 		},
 		{"fieldname": "pricing_rules", "label": _("Pricing Rules"), "fieldtype": "Data", "width": 220},
@@ -99,8 +98,7 @@ def execute(filters=None):
 		{
 			"fieldname": "email_group",
 			"label": _("Email Group"),
-			"fieldtype": "Link",
-			"options": "Email Group",
+			**link_or_text("Email Group"),
 			"width": 170,
 		},
 		{"fieldname": "subscribers", "label": _("Subscribed"), "fieldtype": "Int", "width": 100},
@@ -123,3 +121,11 @@ def execute(filters=None):
 		"colors": [tiers[0].color] if tiers and tiers[0].color else None,
 	}
 	return columns, data, None, chart
+
+
+def link_or_text(doctype: str) -> dict:
+	"""A Link column for a user who may read the doctype; plain text for anyone else (the desk loads a Link
+	column's doctype and stops the whole report with "No permission to read …": a rep has no Email Group)."""
+	if frappe.has_permission(doctype, "read"):
+		return {"fieldtype": "Link", "options": doctype}
+	return {"fieldtype": "Data"}
