@@ -148,3 +148,12 @@ def test_summarize_interactions_latest_plan_wins():
 	rows.append({"name": "D", "interaction_datetime": datetime(2026, 5, 1), "next_follow_up_date": None})
 	assert a.summarize_interactions(rows) == (datetime(2026, 5, 1), None)
 	assert a.summarize_interactions([]) == (None, None)
+
+
+def test_a_country_code_without_plus_is_read_only_when_unambiguous():
+	# in Germany 49768685927 is a number as written and, read as +49 768685927, another one
+	with pytest.raises(a.InvalidPhone) as e:
+		a.normalize_phone("49768685927", "DE")
+	assert e.value.reason == "ambiguous"
+	assert a.normalize_phone("+49768685927", "DE") == "+49768685927"
+	assert a.normalize_phone("86 13094292574", "CN") == MOBILE  # a Chinese mobile has one reading

@@ -122,13 +122,30 @@ def validate_mobile(doc):
 	region = phone_region()
 	try:
 		doc.mobile_no = rules.normalize_phone(doc.mobile_no, region)
-	except rules.InvalidPhone:
+	except rules.InvalidPhone as e:
 		frappe.throw(
-			_("{0}: {1} is not a valid phone number (region {2}).").format(
-				label(doc, "mobile_no"), frappe.bold(doc.mobile_no), region
-			),
+			phone_problem(e.reason).format(label(doc, "mobile_no"), frappe.bold(doc.mobile_no), region),
 			title=_("Invalid Phone Number"),
 		)
+
+
+def phone_problem(reason: str) -> str:
+	"""Why a phone number is refused, in one sentence: {0} the field, {1} the text, {2} the region."""
+	if reason == "characters":
+		return _(
+			"{0}: {1} has letters or other signs; write only digits, spaces, dashes, brackets and a leading + or 00."
+		)
+	if reason == "too_short":
+		return _("{0}: {1} has too few digits for a phone number of region {2}.")
+	if reason == "too_long":
+		return _("{0}: {1} has too many digits for a phone number of region {2}.")
+	if reason == "country_code":
+		return _("{0}: {1} starts with a country code that does not exist.")
+	if reason == "ambiguous":
+		return _(
+			"{0}: {1} reads as two different numbers, with and without the country code; write + or 00 before the country code."
+		)
+	return _("{0}: {1} is not a valid phone number (region {2}).")
 
 
 def validate_social_accounts(doc):

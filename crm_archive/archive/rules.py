@@ -7,6 +7,7 @@ and the doctype controllers only read fields, call these functions and write the
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
@@ -41,7 +42,15 @@ _EMAIL_RE = re.compile(
 
 
 class InvalidPhone(ValueError):
-	"""The text is not a phone number that can be dialled in the given region."""
+	"""The text is not a phone number that can be dialled in the given region; `reason` says why (one of
+	PHONE_REASONS), for a message a person understands."""
+
+	def __init__(self, reason: str, detail: str = ""):
+		super().__init__(detail or reason)
+		self.reason = reason
+
+
+PHONE_REASONS = ("empty", "characters", "too_short", "too_long", "country_code", "ambiguous", "invalid")
 
 
 def size_band(headcount: int | None) -> str:
@@ -97,31 +106,86 @@ def normalize_email(email: str | None) -> str:
 
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]+$")
+# dashes a Chinese IME or a word processor puts between digit groups (NFKC leaves them as they are)
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63"), "-")
+# "(+86)", "（+86）", "(0086)", "+(86)": a country code in brackets, marked international by + or 00 —
+# not "(010)", a bracketed area code
+_BRACKETED_CODE = re.compile(r"^(\+?)\(\s*(\+|00)?\s*(\d{1,3})\s*\)\s*")
+
+
+def clean_phone_text(raw: str) -> str:
+	"""The text as typed, with full-width digits, brackets, plus signs and spaces made ASCII (NFKC), dash
+	variants made "-", runs of spaces one space, and a bracketed international country code written
+	"+86 ". Letters stay letters (they are refused, never read as a keypad)."""
+	text = unicodedata.normalize("NFKC", raw or "").translate(_DASHES)
+	text = re.sub(r"\s+", " ", text).strip()
+	m = _BRACKETED_CODE.match(text)
+	if m and (m.group(1) or m.group(2)):
+		text = f"+{m.group(3)} {text[m.end() :]}"
+	return text
 
 
 def normalize_phone(raw: str, region: str = "CN") -> str:
-	"""The E.164 form of a phone number (+8613812345678) or InvalidPhone.
+	"""The E.164 form of a phone number (+8613812345678) or InvalidPhone with its reason.
 
-	Spaces, dashes, dots, brackets and a leading 00 or +country code are accepted; the region applies to
-	numbers written without a country code. Letters are refused: phonenumbers would read them as a
-	keypad's digits (1-800-FLOWERS) and store a number nobody typed.
+	Accepted as Chinese users write them: spaces, dashes (any kind), dots, brackets, full-width digits
+	and signs, a leading +, 00 or bracketed (+86) country code, and the country code without + when only
+	that reading is a number ("86 13094292574"); the region applies to numbers written without a country
+	code. Letters are refused: phonenumbers would read them as a keypad's digits (1-800-FLOWERS) and store
+	a number nobody typed.
 	"""
 	import phonenumbers
+	from phonenumbers import NumberParseException as E
+	from phonenumbers import ValidationResult as V
 
-	text = (raw or "").strip()
+	region = (region or "CN").upper()
+	text = clean_phone_text(raw)
 	if not text:
 		raise InvalidPhone("empty")
 	if not _PHONE_CHARS.match(text):
-		raise InvalidPhone("only digits, spaces, dashes, dots, brackets and a leading + are allowed")
+		raise InvalidPhone(
+			"characters", "only digits, spaces, dashes, dots, brackets and a leading + are allowed"
+		)
 	if text.startswith("00"):
 		text = "+" + text[2:]
+	if not text.startswith("+") and _both_readings_valid(text, region):
+		raise InvalidPhone("ambiguous", "valid with and without the country code")
 	try:
-		number = phonenumbers.parse(text, (region or "CN").upper())
-	except phonenumbers.NumberParseException as e:
-		raise InvalidPhone(str(e)) from None
+		number = phonenumbers.parse(text, region)
+	except E as e:
+		reason = {
+			E.INVALID_COUNTRY_CODE: "country_code",
+			E.NOT_A_NUMBER: "characters",
+			E.TOO_SHORT_AFTER_IDD: "too_short",
+			E.TOO_SHORT_NSN: "too_short",
+			E.TOO_LONG: "too_long",
+		}.get(e.error_type, "invalid")
+		raise InvalidPhone(reason, str(e)) from None
 	if not phonenumbers.is_valid_number(number):
-		raise InvalidPhone("not a valid number")
+		reasons = {V.TOO_SHORT: "too_short", V.TOO_LONG: "too_long", V.INVALID_COUNTRY_CODE: "country_code"}
+		possible = phonenumbers.is_possible_number_with_reason(number)
+		as_mobile = phonenumbers.is_possible_number_for_type_with_reason(
+			number, phonenumbers.PhoneNumberType.MOBILE
+		)
+		raise InvalidPhone(reasons.get(possible) or reasons.get(as_mobile) or "invalid", "not a valid number")
 	return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _both_readings_valid(text: str, region: str) -> bool:
+	"""Digits that start with the region's country code (86…) but carry no + or 00: a number both as
+	written (national) and with the code read as the country code? Then which was meant is unknowable."""
+	import phonenumbers
+
+	digits = re.sub(r"\D", "", text)
+	code = phonenumbers.country_code_for_region(region)
+	if not code or not digits.startswith(str(code)) or digits.startswith("0"):
+		return False
+	national = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits))
+	try:
+		international = phonenumbers.parse("+" + digits, region)
+	except phonenumbers.NumberParseException:
+		return False
+	return phonenumbers.is_valid_number(national) and phonenumbers.is_valid_number(international)
 
 
 def interaction_date_problem(when: datetime, now: datetime, max_future_days: int) -> str | None:
