@@ -46,7 +46,7 @@ def adopt_customers(context):
 	(idempotent; after a kill, run it again to finish)."""
 	import frappe
 
-	from crm_archive.archive.adoption import adopt_all, customers_without_archive
+	from crm_archive.adoption import adopt_all, customers_without_archive
 
 	frappe.init(site=get_site(context))
 	frappe.connect()

@@ -108,7 +108,7 @@ additional_timeline_content = {
 	]
 }
 # every Customer Archive link field and the awesome bar find archives by name, pinyin or initials
-standard_queries = {"Customer Archive": "crm_archive.archive.search.search_archives"}
+standard_queries = {"Customer Archive": "crm_archive.archive.store.search.search_archives"}
 permission_query_conditions = {
 	"Customer Archive": "crm_archive.access.permissions.archive_query",
 	"Customer Interaction": "crm_archive.access.permissions.interaction_query",

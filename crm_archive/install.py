@@ -126,7 +126,7 @@ def after_migrate():
 	from crm_archive.duplicates.store import backfill_duplicate_blocks
 
 	backfill_duplicate_blocks()
-	from crm_archive.archive.search import backfill_name_readings
+	from crm_archive.archive.store.search import backfill_name_readings
 
 	backfill_name_readings()
 	from crm_archive.access.table import rebuild_all

@@ -1,9 +1,9 @@
 """The Frappe internals this app wraps, installed from hooks Frappe runs for every request and job.
 
 Three Frappe 15 functions are wrapped (each module says why):
-- `frappe.model.db_query.DatabaseQuery.build_conditions` / `.prepare_args` — the query guard
-  (access/query_guard.py): link-field expressions join archives only where the user may read them,
-  filters and sort keys on unreadable fields are refused;
+- `frappe.model.db_query.DatabaseQuery.build_conditions` / `.prepare_args` — the name search reading the
+  pinyin index (archive/search.py) and the query guard (access/query_guard.py): link-field expressions
+  join archives only where the user may read them, filters and sort keys on unreadable fields are refused;
 - `frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions` — no Workflow Actions
   for archives (overrides/workflow_action.py);
 - the Data Import `importer` — Chinese headers whatever the importer's language (overrides/data_import.py).
@@ -47,8 +47,10 @@ EXECUTE_ARGUMENTS = ("fields", "filters", "or_filters", "group_by", "order_by", 
 def install():
 	"""Install every wrapper in this process (idempotent). Hooked as before_request and before_job."""
 	from crm_archive.access import query_guard
+	from crm_archive.archive.store import search
 	from crm_archive.overrides import data_import, workflow_action
 
+	search.install()  # first: the guard wraps the narrowed query
 	query_guard.install()
 	workflow_action.install()
 	data_import.install()
@@ -69,6 +71,7 @@ def installed() -> dict[str, bool]:
 	from frappe.workflow.doctype.workflow_action import workflow_action
 
 	return {
+		"name_search": bool(getattr(DatabaseQuery, "_crm_archive_name_search", False)),
 		"query_guard": bool(getattr(DatabaseQuery, "_crm_archive_guarded", False)),
 		"workflow_action": bool(
 			getattr(workflow_action.process_workflow_actions, "crm_archive_wrapped", False)

@@ -111,3 +111,43 @@ def test_who_may_read_lives_in_access():
 	for line in hooks.splitlines():
 		if "permission" in line and "crm_archive." in line and "#" not in line.split("crm_archive.")[0]:
 			assert "crm_archive.access." in line, line
+
+
+def unit_of(module: str) -> str:
+	"""The room a module stands in: its folder under crm_archive/ (a domain, the doctypes and reports in
+	crm_archive/crm_archive/, overrides/, devtools/) or its own file (nightly.py, adoption.py, …)."""
+	return ".".join(module.split(".")[:2])
+
+
+def test_no_arrow_runs_back_up_a_floor():
+	"""Folders and top-level files import each other one way only, so they stand on floors: the pure
+	cores and access at the ground, the domains' Frappe sides above them, the doctypes, reports,
+	orchestration (adoption, nightly) and overrides above those. A folder that imports a folder that imports
+	it back (duplicates -> a doctype controller -> duplicates; archive -> duplicates -> archive; access ->
+	archive search -> access) is an arrow back up."""
+	graph: dict[str, set[str]] = {}
+	for name, deps in app_graph().items():
+		if ".test_" in name or name.startswith("crm_archive.tests"):
+			continue
+		src = unit_of(name)
+		graph.setdefault(src, set()).update(
+			unit_of(d) for d in deps if unit_of(d) != src and not d.startswith("crm_archive.tests")
+		)
+	order, state = [], {}
+
+	def visit(node, path):
+		state[node] = 1
+		for dep in sorted(graph.get(node, ())):
+			assert state.get(dep) != 1, f"arrow back up: {' -> '.join([*path, dep])}"
+			if not state.get(dep):
+				visit(dep, [*path, dep])
+		state[node] = 2
+		order.append(node)
+
+	for node in sorted(graph):
+		if not state.get(node):
+			visit(node, [node])
+	floor = {}
+	for node in order:  # dependencies first
+		floor[node] = 1 + max((floor[d] for d in graph.get(node, ()) if d in floor), default=0)
+	assert floor["crm_archive.access"] < floor["crm_archive.archive"] < floor["crm_archive.duplicates"]

@@ -46,10 +46,6 @@ def install():
 	@functools.wraps(original_build)
 	def build_conditions(self):
 		original_build(self)
-		if self.doctype == "Customer Archive":
-			from crm_archive.archive.search import narrow_name_search
-
-			narrow_name_search(self)
 		if not self.flags.ignore_permissions:
 			check_filters(self)
 

@@ -148,7 +148,7 @@ def run(
 	keep: bool = False,
 	reuse: bool = False,
 ) -> dict:
-	from crm_archive.archive.adoption import adopt_all, archive_from_customer, customers_without_archive
+	from crm_archive.adoption import adopt_all, archive_from_customer, customers_without_archive
 
 	_drop_rep_archives()
 	if reuse and _dataset_kept(customers, invoices):

@@ -177,9 +177,7 @@ def merge_archives(duplicate: str, survivor: str) -> str:
 	keep.flags.ignore_duplicates = True
 	keep.save()
 	rename_doc("Customer Archive", duplicate, survivor, merge=True, ignore_permissions=True, show_alert=False)
-	from crm_archive.crm_archive.doctype.customer_interaction.customer_interaction import (
-		refresh_archive_interaction_dates,
-	)
+	from crm_archive.archive.store.interactions import refresh_archive_interaction_dates
 	from crm_archive.tiering.store.engine import retier
 
 	refresh_archive_interaction_dates(survivor)

@@ -17,7 +17,7 @@ def after_insert(doc, method=None):
 		return
 	if not cint(get_settings().auto_create_archive):
 		return
-	from crm_archive.archive.adoption import archive_from_customer
+	from crm_archive.adoption import archive_from_customer
 
 	archive = archive_from_customer(doc.as_dict()).insert(ignore_permissions=True)
 	doc.crm_archive = archive.name  # else a second save of this document writes the link back to empty

@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from crm_archive.archive.adoption import (
+from crm_archive.adoption import (
 	archive_from_customer,
 	create_archives_for_customers,
 	customers_without_archive,
@@ -145,11 +145,11 @@ class TestSetBasedAdoption(FrappeTestCase):
 	)  # fmt: skip
 
 	def test_bulk_equals_one_by_one_and_lands_where_invoices_say(self):
-		from crm_archive.archive.adoption import adopt_all
+		from crm_archive.adoption import adopt_all
 
 		expected = {c: self.expected(c) for c in self.names}
 		# killed after the first chunk: what was written is whole, a second run finishes the rest
-		import crm_archive.archive.adoption as adoption
+		import crm_archive.adoption as adoption
 
 		chunk = adoption.BULK_CHUNK
 		adoption.BULK_CHUNK = 4
@@ -256,7 +256,7 @@ class TestAdoptionLapsedBuyers(FrappeTestCase):
 		super().tearDownClass()
 
 	def test_set_based_adoption_puts_lapsed_buyers_in_the_lapsed_tier(self):
-		from crm_archive.archive.adoption import adopt_all
+		from crm_archive.adoption import adopt_all
 		from crm_archive.install import LAPSED_TIER
 
 		names = [self.lapsed, self.lapsed_too, self.never, self.recent]

@@ -51,7 +51,7 @@ class TestStoredReading(FrappeTestCase):
 		self.assertNotIn("zhang", stored.name_search)
 
 	def test_backfill_fills_archives_saved_before_the_columns(self):
-		from crm_archive.archive.search import backfill_name_readings
+		from crm_archive.archive.store.search import backfill_name_readings
 
 		name = archive("單田芳", "Administrator")
 		frappe.db.set_value("Customer Archive", name, {"name_search": None, "name_pinyin": None})

@@ -6,7 +6,7 @@ frappe.ui.form.on("Lead", {
 			__("Customer Archive"),
 			() =>
 				frappe
-					.call("crm_archive.archive.adoption.make_archive_from_lead", { lead: frm.doc.name })
+					.call("crm_archive.adoption.make_archive_from_lead", { lead: frm.doc.name })
 					.then(({ message }) => frappe.set_route("Form", "Customer Archive", message)),
 			__("Create")
 		);

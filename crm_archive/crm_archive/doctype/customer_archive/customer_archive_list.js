@@ -67,7 +67,7 @@ frappe.listview_settings["Customer Archive"] = {
 		if (frappe.user.has_role(["CRM Archive Manager", "System Manager"])) {
 			listview.page.add_menu_item(__("Create Archives for Existing Customers"), () => {
 				frappe
-					.call("crm_archive.archive.adoption.adopt_existing_customers")
+					.call("crm_archive.adoption.adopt_existing_customers")
 					.then(({ message }) => {
 						if (message.queued) {
 							frappe.msgprint(

@@ -7,6 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import cint, get_datetime, now_datetime
 
 from crm_archive.archive import rules
+from crm_archive.archive.store.interactions import refresh_archive_interaction_dates
 from crm_archive.utils import get_settings
 
 
@@ -92,30 +93,6 @@ class CustomerInteraction(Document):
 	def validate_satisfaction(self):
 		if self.satisfaction is not None and not 0 <= float(self.satisfaction) <= 1:
 			frappe.throw(_("Satisfaction must be between 0 and 5 stars."), title=_("Invalid Rating"))
-
-
-def refresh_archive_interaction_dates(archive: str | None, exclude: str | None = None):
-	"""Recompute an archive's last interaction and next follow-up from its interactions."""
-	if not archive or not frappe.db.exists("Customer Archive", archive):
-		return
-	filters = {"customer_archive": archive}
-	if exclude:
-		filters["name"] = ("!=", exclude)
-	# Only the latest two rows can matter (the latest one, ties broken by name).
-	rows = frappe.get_all(
-		"Customer Interaction",
-		filters=filters,
-		fields=["name", "interaction_datetime", "next_follow_up_date"],
-		order_by="interaction_datetime desc, name desc",
-		limit=1,
-	)
-	last, next_follow_up = rules.summarize_interactions(rows)
-	frappe.db.set_value(
-		"Customer Archive",
-		archive,
-		{"last_interaction_date": last, "next_follow_up_date": next_follow_up},
-		update_modified=False,
-	)
 
 
 def archive_timeline(doctype: str, docname: str) -> list[dict]:

@@ -93,7 +93,7 @@ def adopt_existing_customers() -> dict:
 	if pending <= INLINE_LIMIT:
 		return {"created": adopt_all(publish=False)["created"], "queued": False}
 	frappe.enqueue(
-		"crm_archive.archive.adoption.adopt_all",
+		"crm_archive.adoption.adopt_all",
 		queue="long",
 		timeout=3600,
 		job_id="crm_archive:adopt_customers",

@@ -44,6 +44,28 @@ _SQL_ESCAPES = {"0": "\0", "n": "\n", "r": "\r", "Z": "\x1a"}
 _PLAIN_NAME = re.compile(r"^[\w\- .]+$")
 
 
+def install():
+	"""Wrap Frappe's list query so a Customer Archive name filter reads the index (narrow_name_search).
+	Installed per request and job by crm_archive/safeguards.py, before the access guard wraps the same
+	method (the guard then checks the narrowed query's filters)."""
+	import functools
+
+	from frappe.model.db_query import DatabaseQuery
+
+	if getattr(DatabaseQuery, "_crm_archive_name_search", False):
+		return
+	original_build = DatabaseQuery.build_conditions
+
+	@functools.wraps(original_build)
+	def build_conditions(self):
+		original_build(self)
+		if self.doctype == "Customer Archive":
+			narrow_name_search(self)
+
+	DatabaseQuery.build_conditions = build_conditions
+	DatabaseQuery._crm_archive_name_search = True
+
+
 def narrow_name_search(query):
 	"""The name filter (`name_search like %typed%`, from the list view, report view, REST or the link
 	search below), once Frappe has built it, becomes `name in (…)` of the index read above; permissions
