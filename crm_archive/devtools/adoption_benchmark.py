@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-adoption`: adopting a site full of Customers, set-based against one by one.
+"""`bench crm-archive-dev benchmark-adoption`: adopting a site full of Customers, set-based against one by one.
 
 Builds ZZBENCH- Customers with Sales Invoices over two years (crm_archive/devtools/benchmark.py) and
 removes their archives, as on a site that installs the app (`--reuse` takes a dataset a `--keep` run

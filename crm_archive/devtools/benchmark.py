@@ -1,4 +1,4 @@
-"""`bench --site SITE crm-archive benchmark-tiering --customers N --invoices M`
+"""`bench --site SITE crm-archive-dev benchmark-tiering --customers N --invoices M`
 
 Bulk-creates a throwaway dataset (names start with ZZBENCH-, removable with --cleanup) of customers,
 archives and submitted Sales Invoice rows (3% returns), then measures in one run and prints ratios:

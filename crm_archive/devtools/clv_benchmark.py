@@ -1,4 +1,4 @@
-"""`bench --site SITE crm-archive benchmark-clv --customers 100000 --invoices 1000000`
+"""`bench --site SITE crm-archive-dev benchmark-clv --customers 100000 --invoices 1000000`
 
 The customer lifetime value pipeline against the covering-index aggregate it reads from. The dataset:
 bulk-inserted customers, archives and submitted Sales Invoice rows over two years, 3% returns

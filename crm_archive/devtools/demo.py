@@ -1,4 +1,4 @@
-"""Deterministic demo data made through ERPNext's own APIs (`bench --site S crm-archive make-demo`).
+"""Deterministic demo data made through ERPNext's own APIs (`bench --site S crm-archive-dev make-demo`).
 
 Items, Customers with archives (Chinese and English names, mixed sizes, industries, territories and
 account managers), interactions over two years, submitted Sales Invoices with some returns and one

@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-duplicates`: the duplicate check on save at 100k archives.
+"""`bench crm-archive-dev benchmark-duplicates`: the duplicate check on save at 100k archives.
 
 Builds a throwaway ZZDUP- set of archives whose keys look like a real site's (a few hundred cities, one
 archive in three with a company, mobiles, emails, a planted duplicate per hundred), then times the

@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-email-groups`: the tiers' Email Groups kept by a full re-tier at 100k archives.
+"""`bench crm-archive-dev benchmark-email-groups`: the tiers' Email Groups kept by a full re-tier at 100k archives.
 
 Builds the tiering benchmark's throwaway ZZBENCH- dataset (crm_archive/devtools/benchmark.py), gives every
 archive an email (one in twenty marked No Marketing), runs a first full re-tier (every archive gets a tier

@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-import`: Frappe's Data Import of a 10,000-row Chinese spreadsheet, 5 % bad.
+"""`bench crm-archive-dev benchmark-import`: Frappe's Data Import of a 10,000-row Chinese spreadsheet, 5 % bad.
 
 Writes an .xlsx with the shipped template's Chinese headers (客户名称, 手机号码, …): good rows, and one in
 twenty bad in five kinds — letters in the mobile, a malformed email, an unknown select value, a first

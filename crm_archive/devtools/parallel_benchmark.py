@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-parallel`: a full re-tier at 100k archives by one process, and split into
+"""`bench crm-archive-dev benchmark-parallel`: a full re-tier at 100k archives by one process, and split into
 chunk jobs (crm_archive/tiering/parallel.py) for one and for two RQ workers of the long queue.
 
 Builds the tiering benchmark's throwaway ZZBENCH- dataset, runs one first full re-tier (every archive gets

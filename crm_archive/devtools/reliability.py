@@ -1,4 +1,4 @@
-"""`bench --site SITE crm-archive load-test`: concurrent logged-in users against the served desk.
+"""`bench --site SITE crm-archive-dev load-test`: concurrent logged-in users against the served desk.
 
 Sends traffic only to a loopback address (the site as served by scripts/run), bounded in time and in
 request count, then prints requests, errors, p50/p95 latency per endpoint and interactions created vs
@@ -384,7 +384,7 @@ def concurrency_check(operations: int = 500, wait: int = 600) -> dict:
 	item = ensure_service_item()
 	customers = frappe.get_all("Customer Archive", {"customer": ("is", "set")}, pluck="customer")
 	if not customers:
-		raise click.UsageError("no archived customers: load the demo first (crm-archive make-demo)")
+		raise click.UsageError("no archived customers: load the demo first (crm-archive-dev make-demo)")
 	started = now_datetime()
 	procs = [_retier_process(site, sites_path), _retier_process(site, sites_path)]
 	rng = random.Random(5)

@@ -1,4 +1,4 @@
-"""`bench crm-archive benchmark-search`: finding an archive by name, pinyin or initials at 100k archives.
+"""`bench crm-archive-dev benchmark-search`: finding an archive by name, pinyin or initials at 100k archives.
 
 Builds a throwaway ZZSRCH- set of archives with Chinese names (one in ten in Latin letters) and their
 stored reading (crm_archive/archive/reading.py, as a save stores it), then times what the desk sends:

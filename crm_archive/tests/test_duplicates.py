@@ -95,7 +95,7 @@ class TestDuplicateSearchIsIndexed(FrappeTestCase):
 	def test_save_check_finds_the_pure_pairs_through_indexes_only(self):
 		"""The check on save finds, for each new archive, exactly the pairs the pure matcher finds over all
 		of them, and every query it sends reads an index (EXPLAIN: never a full scan), so its cost does
-		not grow with the table (the figure at 100k archives: bench crm-archive benchmark-duplicates)."""
+		not grow with the table (the figure at 100k archives: bench crm-archive-dev benchmark-duplicates)."""
 		from crm_archive.duplicates import matching as D
 		from crm_archive.duplicates.store import FIELDS, candidates
 		from crm_archive.utils import phone_region

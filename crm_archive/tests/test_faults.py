@@ -1,6 +1,6 @@
 # Copyright (c) 2026, crm_archive developers and contributors
 # For license information, please see license.txt
-"""The quick part of the fault checks (the full ones are `bench crm-archive fault-check`): a merge killed
+"""The quick part of the fault checks (the full ones are `bench crm-archive-dev fault-check`): a merge killed
 with SIGKILL at moments spread over its run leaves each pair wholly before or wholly after the merge."""
 
 import frappe
