@@ -694,3 +694,24 @@ def test_a_beta_too_concentrated_for_floats_is_its_point_mass():
 	h = clv.HoldoutActuals({}, [0, 0], 7, 14)
 	check = clv.model_check_arrays((r, alpha, a, b), x, t_x, T, h)
 	assert all(math.isfinite(row["expected"]) for row in check)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# units: the model fits in days, the literature (Fader, Hardie & Lee 2005, CDNOW) reports per week
+
+
+def test_only_alpha_scales_with_the_time_unit():
+	"""The same customers summarised in days and in weeks: r, a, b are the same (unitless), α in weeks is α
+	in days ÷ 7 — what clv.per_week reports."""
+	rng = np.random.default_rng(7)
+	x, t_x, T = simulate_bgnbd(4000, TRUE_BG, 39.0, rng)  # weeks, as the paper's CDNOW cohort
+	in_weeks = clv.fit_bgnbd(x, t_x, T)
+	in_days = clv.fit_bgnbd(x, t_x * 7, T * 7)
+	assert in_weeks.converged and in_days.converged
+	converted = clv.per_week(in_days.params)
+	for got, want in zip(converted, in_weeks.params, strict=True):
+		assert got == pytest.approx(want, rel=2e-3)
+	r, alpha, a, b = in_days.params
+	assert converted == (r, alpha / 7, a, b)
+	assert clv.per_week((0.5, 40.0, 0.9, 3.0)) == (0.5, 40.0 / 7, 0.9, 3.0)
+	assert clv.WEEK_DAYS == 7
