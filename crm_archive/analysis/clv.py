@@ -43,6 +43,8 @@ LOG_PARAM_BOUNDS = (math.log(1e-6), math.log(1e6))
 # … and so is one within this factor of a bound: on a likelihood that keeps rising toward the bound the
 # optimizer may stop on the flat ridge short of it (a = 1.4e-6 on purchases without any dropout).
 BOUND_MARGIN = 10.0
+# The fits use days as the time unit; the literature (Fader, Hardie & Lee 2005, CDNOW) reports weeks.
+WEEK_DAYS = 7
 # Near a = 1 (0/0) and near a = r + whole number (degenerate ₂F₁) eq. 10 is interpolated in a within this
 # distance instead of evaluated (see _alive_mean).
 _A_WINDOW = 1e-3
@@ -52,6 +54,7 @@ __all__ = [
 	"LOG_PARAM_BOUNDS",
 	"MIN_CUSTOMERS",
 	"MIN_REPEAT_BUYERS",
+	"WEEK_DAYS",
 	"ArraySummaries",
 	"BGNBDFit",
 	"CustomerSummary",
@@ -74,6 +77,7 @@ __all__ = [
 	"model_check",
 	"model_check_arrays",
 	"p_alive",
+	"per_week",
 	"purchase_days_arrays",
 	"score",
 	"summarize",
@@ -326,6 +330,17 @@ def fit_bgnbd(x, t_x, T, *, weights=None, initial=None, maxiter: int = 1000, tol
 	value = float(np.dot(w, _bgnbd_terms(r, alpha, a, b, x, t_x, T)[0]))
 	converged, message = _fit_outcome(z, value, success, message, ("r", "alpha", "a", "b"))
 	return BGNBDFit(r, alpha, a, b, value, converged, message, round(n_customers), round(n_repeat))
+
+
+def per_week(params_in_days) -> tuple[float, float, float, float]:
+	"""BG/NBD parameters fitted with days as the time unit, as the literature reports them: per week.
+
+	Only α carries the time unit: a customer's purchase rate λ ~ Gamma(shape r, rate α) is per unit of time,
+	so λ per week = 7 · λ per day ~ Gamma(r, α_days / 7). r (the shape), a and b (the dropout per purchase,
+	Beta) have no unit and stay as they are; so do the Gamma-Gamma's p and q, and its v is money, not time.
+	"""
+	r, alpha, a, b = (float(v) for v in params_in_days)
+	return (r, alpha / WEEK_DAYS, a, b)
 
 
 def p_alive(params, x, t_x, T) -> np.ndarray:

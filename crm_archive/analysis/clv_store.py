@@ -21,7 +21,7 @@ from datetime import date
 import frappe
 import numpy as np
 from frappe import _
-from frappe.utils import flt, getdate, now_datetime, nowdate
+from frappe.utils import flt, formatdate, getdate, now_datetime, nowdate
 
 from crm_archive.analysis import clv
 
@@ -201,7 +201,12 @@ def save_fit(model: Model, as_of: date, company: str | None):
 
 
 class TooFewBuyers(Exception):
-	"""Not enough customers / repeat buyers to fit; the message is translated."""
+	"""Not enough customers / repeat buyers to fit; the message is translated and plain, `detail` keeps the
+	optimizer's words (for an admin, never the desk)."""
+
+	def __init__(self, message: str, detail: str = ""):
+		super().__init__(message)
+		self.detail = detail
 
 
 @dataclass
@@ -220,7 +225,26 @@ class Model:
 	no_fallback: tuple[str, ...] = ()
 
 	@property
-	def warnings(self) -> list[str]:
+	def converged(self) -> bool:
+		return all(f is None or f.converged for f in (self.bg_fit, self.gg_fit))
+
+	def notice(self) -> str | None:
+		"""One plain sentence for the desk when a fit did not converge: what it means for the figures shown
+		and what makes it reliable — no optimizer output (that is `technical`, for an admin)."""
+		if self.converged:
+			return None
+		if self.bg_fallback or self.gg_fallback:
+			return _(
+				"The model could not settle on stable parameters for this data; the figures below use the last good fit from {0}; more customers with repeat purchases make it reliable."
+			).format(formatdate(getdate(self.fallback_from)))
+		return _(
+			"The model could not settle on stable parameters for this data and no earlier good fit is kept, so the figures below are rough; more customers with repeat purchases make it reliable."
+		)
+
+	@property
+	def technical(self) -> list[str]:
+		"""What did not converge, with the optimizer's message: for the CLV Model's Last Run Status and the
+		Error Log, never for the report's readers."""
 		out = []
 		for fit, fell_back, what in (
 			(self.bg_fit, self.bg_fallback, _("The purchase model (BG/NBD)")),
@@ -279,8 +303,9 @@ def fit(s: clv.ArraySummaries, kept: LastGood | None = None) -> Model:
 		else:
 			raise TooFewBuyers(
 				_(
-					"The spend model (Gamma-Gamma) did not converge ({0}) and no earlier parameters are kept: the customers' spend varies too much to estimate an average."
-				).format(gg_fit.message)
+					"The spend model could not settle on stable parameters for this data and no earlier good fit is kept: the customers' spend varies too much to estimate an average; more customers with repeat purchases make it reliable."
+				),
+				f"Gamma-Gamma did not converge: {gg_fit.message}",
 			)
 	model.no_fallback = tuple(no_fallback)
 	return model
@@ -336,13 +361,13 @@ def refresh(as_of=None, customers=None, commit: bool | None = None) -> dict:
 		try:
 			model = fit(s, last_good())
 		except TooFewBuyers as e:
-			return _skipped(_("Skipped: {0}").format(str(e)), commit)
+			return _skipped(_("Skipped: {0}").format(" ".join(filter(None, (str(e), e.detail)))), commit)
 		p_alive, expected, value = (a.tolist() for a in score_archive_metrics(model, s))
 		names = [purchases.names[k] for k in s.customer.tolist()]
 		values = dict(zip(names, zip(p_alive, expected, value, strict=True), strict=True))
 		written = write_archive_metrics(values, as_of, customers, commit)
 		save_fit(model, as_of, company)
-		status = "; ".join(model.warnings) or _("Fitted on {0} customers ({1} repeat buyers).").format(
+		status = "; ".join(model.technical) or _("Fitted on {0} customers ({1} repeat buyers).").format(
 			model.bg_fit.n_customers, model.bg_fit.n_repeat_buyers
 		)
 		frappe.db.set_single_value(

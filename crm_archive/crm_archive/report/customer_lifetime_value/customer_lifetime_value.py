@@ -63,12 +63,14 @@ def execute(filters=None):
 		)
 	s = S.summaries(purchases)
 	model = fit_or_explain(s)
+	if not model.converged:
+		log_technical_detail(model.technical, date, company, len(s.x))
 
 	visible = visible_positions(archives, purchases, s)
 	rows = get_rows(archives, visible, s, model, date, horizon, rate)
 	add_manager_names(rows)
 	check, check_note = model_check(purchases, archives, date, cal_end, period)
-	message = "<br>".join(escape_html(m) for m in [*model.warnings, *check_note]) or None
+	message = "<br>".join(escape_html(m) for m in [model.notice(), *check_note] if m) or None
 	return (
 		get_columns(horizon),
 		rows,
@@ -114,10 +116,29 @@ def fit_or_explain(s: clv.ArraySummaries) -> S.Model:
 	try:
 		model = S.fit(s, S.last_good())
 	except S.TooFewBuyers as e:
+		if e.detail:
+			log_technical_detail([e.detail], None, None, len(s.x))
 		frappe.throw(str(e), title=_("Not Enough Data"))
-	for warning in model.warnings:
-		frappe.msgprint(warning, title=_("Model Did Not Converge"), indicator="orange")
 	return model
+
+
+ERROR_TITLE = "Customer Lifetime Value: a fit did not converge"
+
+
+def log_technical_detail(lines: list[str], date, company, customers: int) -> None:
+	"""The optimizer's own words for an admin, in the Error Log (deferred: a report may run on a replica),
+	once a day for the same text — the report's readers get one plain sentence instead."""
+	text = "\n".join(
+		[
+			*lines,
+			f"As Of {date}, Company {company or '(all)'}, {customers} customers fitted (days as the unit).",
+		]
+	)
+	if frappe.db.exists(
+		"Error Log", {"method": ERROR_TITLE, "error": text, "creation": (">=", frappe.utils.today())}
+	):
+		return
+	frappe.log_error(ERROR_TITLE, text, defer_insert=True)
 
 
 def visible_positions(archives, purchases: S.Purchases, s: clv.ArraySummaries) -> list[tuple[dict, int]]:
@@ -180,9 +201,15 @@ def model_check(purchases: S.Purchases, archives, date, cal_end, period: int):
 	note = []
 	if not cal_fit.converged:
 		note.append(
-			_("The model check's fit on the calibration period did not converge ({0}).").format(
-				cal_fit.message
+			_(
+				"The model check could not settle on stable parameters for the period up to the Calibration End; read its expected line as rough."
 			)
+		)
+		log_technical_detail(
+			[f"The model check's BG/NBD fit up to {cal_end} did not converge: {cal_fit.message}"],
+			date,
+			None,
+			len(s_cal.x),
 		)
 	codes = np.array(
 		sorted({c for c in (purchases.code(a.customer) for a in archives) if c is not None}), dtype=np.int64
@@ -256,9 +283,10 @@ def get_chart(check, cal_end):
 
 def get_summary(model: S.Model, s: clv.ArraySummaries, rows: list[dict], check) -> list[dict]:
 	bg_ll, gg_ll = S.log_likelihoods(model, s)
-	r, alpha, a, b = model.bg
+	# fitted in days; α shown per week as the literature reports it (α_days / 7); r, a, b, p, q have no unit
+	r, alpha, a, b = clv.per_week(model.bg)
 	p, q, v = model.gg
-	converged = not model.warnings
+	converged = model.converged
 	out = [
 		{
 			"label": _("Parameters"),
@@ -274,7 +302,7 @@ def get_summary(model: S.Model, s: clv.ArraySummaries, rows: list[dict], check) 
 		{"label": _("Repeat Buyers"), "value": int(np.count_nonzero(s.x)), "datatype": "Int"},
 		*(
 			{"label": label, "value": round(value, 6), "datatype": "Float"}
-			for label, value in (("r", r), ("α", alpha), ("a", a), ("b", b))
+			for label, value in (("r", r), (_("α (per week)"), alpha), ("a", a), ("b", b))
 		),
 		{"label": _("Log-Likelihood (BG/NBD)"), "value": round(bg_ll, 2), "datatype": "Float"},
 		*(
