@@ -5,7 +5,7 @@ import ast
 import pathlib
 
 APP = pathlib.Path(__file__).resolve().parent.parent / "crm_archive"
-DOMAINS = ("access", "archive", "tiering", "lifecycle", "reminders", "duplicates", "analysis")
+DOMAINS = ("access", "archive", "tiering", "lifecycle", "reminders", "duplicates", "analysis", "pool")
 # the pure cores: unit-tested without a site, never importing frappe nor the Frappe side of any domain
 PURE = {
 	"crm_archive.archive.rules",
@@ -19,6 +19,7 @@ PURE = {
 	"crm_archive.tiering.metrics",
 	"crm_archive.tiering.bounds",
 	"crm_archive.analysis.value",
+	"crm_archive.pool.rules",
 }
 
 
