@@ -15,7 +15,8 @@ import frappe
 from frappe.utils import getdate, nowdate
 
 from crm_archive.devtools import benchmark
-from crm_archive.tiering import benefits, store
+from crm_archive.tiering import benefits
+from crm_archive.tiering.store import engine, index
 
 DOMAIN = "@bench.example"
 TARGET = 0.20
@@ -63,7 +64,7 @@ def best_of(n: int, fn) -> float:
 def run(customers: int = 100000, invoices: int = 1000000, keep: bool = False) -> dict:
 	from crm_archive.devtools.setup_site import default_company
 
-	store.ensure_index()
+	index.ensure_index()
 	benefits.ensure_member_index()
 	cleanup()
 	make = benchmark.make_dataset
@@ -78,7 +79,7 @@ def run(customers: int = 100000, invoices: int = 1000000, keep: bool = False) ->
 	frappe.db.sql("analyze table `tabSales Invoice`")
 	as_of = getdate(nowdate())
 	start = time.perf_counter()
-	store.retier(trigger="Manual", as_of=as_of, commit=True)
+	engine.retier(trigger="Manual", as_of=as_of, commit=True)
 	first = time.perf_counter() - start
 	check = membership_matches()
 	click.echo(f"first full re-tier with the Email Groups: {first:.1f} s; {check}")
@@ -94,7 +95,7 @@ def run(customers: int = 100000, invoices: int = 1000000, keep: bool = False) ->
 	sync_alone = best_of(3, sync)
 
 	def full():
-		store.retier(trigger="Manual", as_of=as_of, commit=True)
+		engine.retier(trigger="Manual", as_of=as_of, commit=True)
 
 	with_sync = best_of(3, full)
 	real_sync = benefits.sync_email_groups

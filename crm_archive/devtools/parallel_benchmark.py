@@ -2,7 +2,7 @@
 chunk jobs (crm_archive/tiering/parallel.py) for one and for two RQ workers of the long queue.
 
 Builds the tiering benchmark's throwaway ZZBENCH- dataset, runs one first full re-tier (every archive gets
-its tier), then times steady-state runs: in-process `store.retier` (what the nightly job does), and the
+its tier), then times steady-state runs: in-process `engine.retier` (what the nightly job does), and the
 chunked run with one, then two workers of its own listening on a queue no other worker listens on (a
 custom queue in common_site_config's `workers` for the run, removed afterwards). Prints seconds and
 ratios; the tiers after each run are compared with the in-process run's.
@@ -18,7 +18,8 @@ import frappe
 from frappe.utils import get_bench_path, getdate, nowdate
 
 from crm_archive.devtools import benchmark
-from crm_archive.tiering import parallel, store
+from crm_archive.tiering import parallel
+from crm_archive.tiering.store import engine, index
 
 QUEUE = "crm_archive_bench"
 
@@ -103,14 +104,14 @@ def run(
 def _run(customers: int, invoices: int, chunk_size: int, keep: bool) -> dict:
 	from crm_archive.devtools.setup_site import default_company
 
-	store.ensure_index()
+	index.ensure_index()
 	benchmark.cleanup()
 	benchmark.make_dataset(customers, invoices, default_company())
 	frappe.db.sql("analyze table `tabSales Invoice`")
 	as_of = getdate(nowdate())
-	store.retier(trigger="Manual", as_of=as_of, commit=True)  # first run: every archive gets its tier
+	engine.retier(trigger="Manual", as_of=as_of, commit=True)  # first run: every archive gets its tier
 	start = time.perf_counter()
-	store.retier(trigger="Manual", as_of=as_of, commit=True)
+	engine.retier(trigger="Manual", as_of=as_of, commit=True)
 	in_process = time.perf_counter() - start
 	reference = tiers()
 	out = {

@@ -20,7 +20,8 @@ from frappe.utils.background_jobs import get_job, get_redis_conn
 from rq import Worker
 
 from crm_archive.tests.utils import make_customer, make_sales_invoice, test_company, use_default_rule_set
-from crm_archive.tiering import parallel, store
+from crm_archive.tiering import parallel
+from crm_archive.tiering.store import engine, queries
 
 PREFIX = "_Par "
 LIKE = "\\_Par %"  # the underscore is LIKE's wildcard
@@ -29,7 +30,7 @@ BULK = 2500  # synthetic customers + archives: 6 chunks of 500 with the few real
 CHUNK_SIZE = 500
 MARK = "crm_archive parallel re-tier test"
 VIP, KEY, NORMAL, LAPSED, POTENTIAL = "VIP", "重要客户", "普通客户", "沉睡客户", "潜在客户"
-COMPARED = ("tier", "qualified_tier", "tier_pending_since", "tier_rule", "tier_reason", *store.METRIC_FIELDS)
+COMPARED = ("tier", "qualified_tier", "tier_pending_since", "tier_rule", "tier_reason", *queries.METRIC_FIELDS)
 RUN_TIMEOUT = 120
 ARCHIVE_FIELDS = (
 	"full_name", "customer", "tier", "tier_pending_since", "tier_locked", "locked_tier", "lifecycle_state",
@@ -349,14 +350,14 @@ class TestParallelRetier(FrappeTestCase):
 		start = frappe.get_all(
 			"Customer Archive",
 			filters={"name": ("in", self.test_archives)},
-			fields=["name", *store.UPDATE_COLUMNS],
+			fields=["name", *engine.UPDATE_COLUMNS],
 		)
 		self.assertEqual(len(start), len(self.test_archives))
 
 		# 1. one worker: the full re-tier in this process, committing chunk by chunk as a worker does
 		logs_before = set(self.tier_change_logs())
 		t0 = time.monotonic()
-		single = store.retier(trigger="Manual", as_of=d, commit=True)
+		single = engine.retier(trigger="Manual", as_of=d, commit=True)
 		single_seconds = time.monotonic() - t0
 		frappe.db.commit()
 		reference = archive_states()
@@ -373,7 +374,7 @@ class TestParallelRetier(FrappeTestCase):
 		# back to the initial state: the split run has the same work to do
 		frappe.db.bulk_update(
 			"Customer Archive",
-			{r.name: {c: r[c] for c in store.UPDATE_COLUMNS} for r in start},
+			{r.name: {c: r[c] for c in engine.UPDATE_COLUMNS} for r in start},
 			chunk_size=500,
 			update_modified=False,
 		)

@@ -10,7 +10,8 @@ from crm_archive.devtools.setup_site import SERVICE_ITEM
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
 from crm_archive.tests.utils import make_sales_invoice, test_company, use_default_rule_set
-from crm_archive.tiering import benefits, store
+from crm_archive.tiering import benefits
+from crm_archive.tiering.store import engine
 from crm_archive.tiering.test_tiering import make_rule_set
 
 GROUP = "_CRM Key Customers"
@@ -142,7 +143,7 @@ class TestTierBenefits(FrappeTestCase):
 		)
 
 		# a year and more later the window is empty: downgraded (grace 0), the group given back
-		store.retier(archives=[archive], as_of=add_days(nowdate(), 400), trigger="Scheduled")
+		engine.retier(archives=[archive], as_of=add_days(nowdate(), 400), trigger="Scheduled")
 		self.assertNotEqual(frappe.db.get_value("Customer Archive", archive, "tier"), TIER)
 		self.assertEqual(group_of(customer), own_group)
 		self.assertIsNone(frappe.db.get_value("Customer Archive", archive, "customer_group_before_tier"))
@@ -162,7 +163,7 @@ class TestTierBenefits(FrappeTestCase):
 		doc = frappe.get_doc("Customer Archive", archive)
 		doc.tier_locked, doc.locked_tier, doc.tier_lock_reason = 1, TIER, "key account"
 		doc.save(ignore_permissions=True)
-		store.retier(archives=[archive], as_of=add_days(nowdate(), 400), trigger="Scheduled")
+		engine.retier(archives=[archive], as_of=add_days(nowdate(), 400), trigger="Scheduled")
 		self.assertEqual(frappe.db.get_value("Customer Archive", archive, "tier"), TIER)
 		self.assertEqual(group_of(customer), GROUP)
 
@@ -257,10 +258,10 @@ class TestTierEmailGroups(FrappeTestCase):
 		frappe.db.set_value(
 			"Email Group Member", {"email_group": group, "email": "mail.c@example.com"}, "unsubscribed", 1
 		)
-		store.retier(trigger="Manual")
+		engine.retier(trigger="Manual")
 		self.assertEqual(members()["mail.c@example.com"], 1)
 		# A leaves the tier: removed; B lifts No Marketing: added by the save
-		store.retier(archives=[a], as_of=add_days(nowdate(), 400), trigger="Scheduled")
+		engine.retier(archives=[a], as_of=add_days(nowdate(), 400), trigger="Scheduled")
 		doc = frappe.get_doc("Customer Archive", b)
 		doc.no_marketing = 0
 		doc.save(ignore_permissions=True)
