@@ -30,7 +30,14 @@ BULK = 2500  # synthetic customers + archives: 6 chunks of 500 with the few real
 CHUNK_SIZE = 500
 MARK = "crm_archive parallel re-tier test"
 VIP, KEY, NORMAL, LAPSED, POTENTIAL = "VIP", "重要客户", "普通客户", "沉睡客户", "潜在客户"
-COMPARED = ("tier", "qualified_tier", "tier_pending_since", "tier_rule", "tier_reason", *queries.METRIC_FIELDS)
+COMPARED = (
+	"tier",
+	"qualified_tier",
+	"tier_pending_since",
+	"tier_rule",
+	"tier_reason",
+	*queries.METRIC_FIELDS,
+)
 RUN_TIMEOUT = 120
 ARCHIVE_FIELDS = (
 	"full_name", "customer", "tier", "tier_pending_since", "tier_locked", "locked_tier", "lifecycle_state",

@@ -44,7 +44,7 @@ def retier_all(
 
 def enqueue_retier_all(trigger: str = "Scheduled") -> None:
 	frappe.enqueue(
-		"crm_archive.tiering.store.retier_all",
+		"crm_archive.tiering.store.jobs.retier_all",
 		queue="long",
 		timeout=3600,
 		job_id=FULL_JOB_ID,
