@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
-from crm_archive.tiering.test_tiering import archive_with_customer
+from crm_archive.tests.test_tiering import archive_with_customer
 
 
 def settings(**values):
@@ -213,7 +213,7 @@ class TestLockedWithoutATier(FrappeTestCase):
 
 class TestTierLocksDuringARun(FrappeTestCase):
 	def setUp(self):
-		from crm_archive.tiering.test_tiering import make_rule_set
+		from crm_archive.tests.test_tiering import make_rule_set
 
 		make_rule_set("_Race Rules", grace=0)
 
@@ -293,7 +293,7 @@ class TestOneRoundingRule(FrappeTestCase):
 
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
 		from crm_archive.tiering.store import engine, jobs, queries
-		from crm_archive.tiering.test_tiering import make_rule_set
+		from crm_archive.tests.test_tiering import make_rule_set
 
 		make_rule_set("_Round Rules", grace=0)
 		archive = archive_with_customer("_Round Co")
@@ -323,7 +323,7 @@ class TestCompanyCurrencies(FrappeTestCase):
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
 		from crm_archive.tests.utils import test_company
 		from crm_archive.tiering.store import engine, jobs, queries
-		from crm_archive.tiering.test_tiering import make_rule_set
+		from crm_archive.tests.test_tiering import make_rule_set
 
 		usd = frappe.db.get_value("Company", {"default_currency": "USD"}, "name")
 		self.assertTrue(usd, "the site has a USD company (ERPNext's test records)")
@@ -387,7 +387,7 @@ class TestReportsShowTheManager(FrappeTestCase):
 class TestWordsAPersonReads(FrappeTestCase):
 	def test_tier_reason_uses_labels_and_timeline_has_no_tags_or_null_headcount(self):
 		from crm_archive.tiering.store import engine, jobs, queries
-		from crm_archive.tiering.test_tiering import make_rule_set
+		from crm_archive.tests.test_tiering import make_rule_set
 
 		make_rule_set("_Words Rules", grace=0)
 		customer = make_customer("_Words Co")
@@ -529,7 +529,7 @@ class TestMetricsTabRecency(FrappeTestCase):
 		from frappe.desk.form.load import getdoc
 
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
-		from crm_archive.tiering.test_tiering import make_rule_set
+		from crm_archive.tests.test_tiering import make_rule_set
 
 		make_rule_set("_Recency Rules", grace=0)
 		archive = archive_with_customer("_Recency Co")

@@ -239,7 +239,7 @@ class TestWorkspace(FrappeTestCase):
 		)
 		from crm_archive.crm_archive.dashboard_chart_source.crm_monthly_spend import crm_monthly_spend
 		from crm_archive.crm_archive.dashboard_chart_source.crm_tier_mix import crm_tier_mix
-		from crm_archive.tiering.test_tiering import archive_with_customer
+		from crm_archive.tests.test_tiering import archive_with_customer
 
 		before = sum(crm_monthly_spend.get()["datasets"][0]["values"])
 		make_sales_invoice(archive_with_customer("_Workspace Spend").customer, 1234)
