@@ -152,3 +152,13 @@ def test_no_arrow_runs_back_up_a_floor():
 	for node in order:  # dependencies first
 		floor[node] = 1 + max((floor[d] for d in graph.get(node, ()) if d in floor), default=0)
 	assert floor["crm_archive.access"] < floor["crm_archive.archive"] < floor["crm_archive.duplicates"]
+
+
+def test_tests_live_in_two_places():
+	"""Site tests in crm_archive/tests/ (named after what they test), pure tests in tests/: nowhere else."""
+	elsewhere = [
+		str(p.relative_to(APP.parent))
+		for p in APP.rglob("test_*.py")
+		if p.parent != APP / "tests" and "node_modules" not in p.parts
+	]
+	assert not elsewhere, f"test files outside crm_archive/tests/: {elsewhere}"
