@@ -6,8 +6,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 from crm_archive.tests.test_tiering import archive_with_customer
+from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 
 
 def settings(**values):
@@ -292,8 +292,8 @@ class TestOneRoundingRule(FrappeTestCase):
 		from frappe.utils import flt
 
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
-		from crm_archive.tiering.store import engine, jobs, queries
 		from crm_archive.tests.test_tiering import make_rule_set
+		from crm_archive.tiering.store import engine, jobs, queries
 
 		make_rule_set("_Round Rules", grace=0)
 		archive = archive_with_customer("_Round Co")
@@ -321,9 +321,9 @@ class TestCompanyCurrencies(FrappeTestCase):
 		"""ERPNext's test companies keep INR, USD and EUR beside the CNY company: once one of them invoices,
 		a rule set or report without a Company would add USD to CNY."""
 		from crm_archive.crm_archive.report.customer_value_analysis import customer_value_analysis
+		from crm_archive.tests.test_tiering import make_rule_set
 		from crm_archive.tests.utils import test_company
 		from crm_archive.tiering.store import engine, jobs, queries
-		from crm_archive.tests.test_tiering import make_rule_set
 
 		usd = frappe.db.get_value("Company", {"default_currency": "USD"}, "name")
 		self.assertTrue(usd, "the site has a USD company (ERPNext's test records)")
@@ -386,8 +386,8 @@ class TestReportsShowTheManager(FrappeTestCase):
 
 class TestWordsAPersonReads(FrappeTestCase):
 	def test_tier_reason_uses_labels_and_timeline_has_no_tags_or_null_headcount(self):
-		from crm_archive.tiering.store import engine, jobs, queries
 		from crm_archive.tests.test_tiering import make_rule_set
+		from crm_archive.tiering.store import engine, jobs, queries
 
 		make_rule_set("_Words Rules", grace=0)
 		customer = make_customer("_Words Co")

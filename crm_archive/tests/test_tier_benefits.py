@@ -9,10 +9,10 @@ from frappe.utils import add_days, flt, nowdate
 from crm_archive.devtools.setup_site import SERVICE_ITEM
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
+from crm_archive.tests.test_tiering import make_rule_set
 from crm_archive.tests.utils import make_sales_invoice, test_company, use_default_rule_set
 from crm_archive.tiering import benefits
 from crm_archive.tiering.store import engine
-from crm_archive.tests.test_tiering import make_rule_set
 
 GROUP = "_CRM Key Customers"
 TIER = "重要客户"  # 30,000 in the window (tiering.test_tiering.RULES)

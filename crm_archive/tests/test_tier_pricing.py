@@ -9,8 +9,8 @@ from frappe.utils import flt, nowdate
 from crm_archive.devtools import demo
 from crm_archive.devtools.setup_site import SERVICE_ITEM
 from crm_archive.tests.test_tier_benefits import make_customer
-from crm_archive.tests.utils import make_sales_invoice, test_company
 from crm_archive.tests.test_tiering import make_rule_set
+from crm_archive.tests.utils import make_sales_invoice, test_company
 
 PRICE = 1000.0
 PRICE_LIST = "Standard Selling"
