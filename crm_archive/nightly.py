@@ -23,7 +23,7 @@ from frappe import _
 
 
 def clv(as_of=None):
-	from crm_archive.analysis.clv_store import refresh
+	from crm_archive.analysis.store.lifetime_value import refresh
 
 	return refresh(as_of=as_of, commit=not frappe.flags.in_test)
 

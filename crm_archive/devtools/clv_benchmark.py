@@ -108,7 +108,7 @@ def pipeline(as_of: str, write_prefix: str | None, keep_writes: bool = True) -> 
 	"""The nightly refresh's steps, each timed (runs in the child process). The write goes to the archives
 	of the customers named `write_prefix…`; without keep_writes it is rolled back (a reused dataset is left
 	exactly as it was)."""
-	from crm_archive.analysis import clv_store as S
+	from crm_archive.analysis.store import lifetime_value as S
 
 	as_of = getdate(as_of)
 	out = {}

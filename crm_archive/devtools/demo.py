@@ -159,7 +159,7 @@ def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7,
 	frappe.db.commit()
 	# the CLV models' predictions (p_alive, …) first, as the nightly job does, then tiers and metrics for
 	# every archive in one set-based run (invoice hooks did the incremental part)
-	from crm_archive.analysis.clv_store import refresh as clv_refresh
+	from crm_archive.analysis.store.lifetime_value import refresh as clv_refresh
 	from crm_archive.tiering.store.jobs import retier_all
 
 	stats["clv"] = clv_refresh(commit=True).get("archives_updated", 0)

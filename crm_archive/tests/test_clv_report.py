@@ -20,7 +20,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate
 
 from crm_archive.analysis import clv
-from crm_archive.analysis import clv_store as S
+from crm_archive.analysis.store import lifetime_value as S
 from crm_archive.crm_archive.report.churn_risk.churn_risk import execute as churn_risk
 from crm_archive.crm_archive.report.customer_lifetime_value.customer_lifetime_value import execute
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice

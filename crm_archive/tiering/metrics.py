@@ -53,7 +53,7 @@ class Metrics:
 	recency_days: int | None = None  # as_of - last purchase; None when never purchased
 	average_order_value: float = 0.0  # window_spend / invoice_count
 	days_since_first_purchase: int | None = None
-	# predicted by the nightly CLV refresh (crm_archive/analysis/clv_store.py) and stored on the archive;
+	# predicted by the nightly CLV refresh (crm_archive/analysis/store/lifetime_value.py) and stored on the archive;
 	# None until it ran for this customer (a condition on them then does not match)
 	p_alive: float | None = None  # probability (0–1) that the customer still buys
 	expected_purchases_90d: float | None = None  # expected purchase days in the next 90 days

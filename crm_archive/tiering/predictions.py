@@ -1,5 +1,5 @@
 """The predicted metrics a tier condition may use — p_alive, expected_purchases_90d, clv_12m — as the nightly
-CLV refresh (crm_archive/analysis/clv_store.py) stored them on the archive, read into the engine's Metrics.
+CLV refresh (crm_archive/analysis/store/lifetime_value.py) stored them on the archive, read into the engine's Metrics.
 
 The invoice aggregate does not give them (they come from models fitted on every customer), so the engine
 reads the archive rows' stored values, and only for a rule set whose conditions use them."""

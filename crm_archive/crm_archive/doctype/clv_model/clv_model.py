@@ -8,7 +8,7 @@ from frappe.utils import flt
 
 
 class CLVModel(Document):
-	"""The last good CLV parameters and the nightly refresh's settings (crm_archive/analysis/clv_store.py)."""
+	"""The last good CLV parameters and the nightly refresh's settings (crm_archive/analysis/store/lifetime_value.py)."""
 
 	# begin: auto-generated types
 	# end: auto-generated types

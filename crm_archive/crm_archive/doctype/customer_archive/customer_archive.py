@@ -4,7 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
-from crm_archive.archive import document as archive
+from crm_archive.archive.store import document as archive
 from crm_archive.duplicates.store import check_on_save as check_duplicates_on_save
 from crm_archive.duplicates.store import set_duplicate_block
 from crm_archive.lifecycle.store import log_lifecycle_change

@@ -16,8 +16,8 @@ from frappe import _
 from frappe.utils import escape_html, flt, getdate
 
 from crm_archive.analysis import clv
-from crm_archive.analysis import clv_store as S
-from crm_archive.analysis.report_utils import (
+from crm_archive.analysis.store import lifetime_value as S
+from crm_archive.analysis.store.reports import (
 	add_manager_names,
 	archive_column,
 	as_of,

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from crm_archive.analysis.report_utils import (
+from crm_archive.analysis.store.reports import (
 	add_manager_names,
 	archive_column,
 	as_of,

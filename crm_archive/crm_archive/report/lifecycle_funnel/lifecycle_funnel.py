@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
-from crm_archive.analysis.report_utils import LIFECYCLE_STATES, permitted_archives
+from crm_archive.analysis.store.reports import LIFECYCLE_STATES, permitted_archives
 
 STAGES = (
 	("Potential", "Intentional"),

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
-from crm_archive.analysis.report_utils import permitted_archives
+from crm_archive.analysis.store.reports import permitted_archives
 from crm_archive.duplicates.matching import find_pairs
 from crm_archive.duplicates.store import FIELDS
 from crm_archive.utils import get_settings, phone_region

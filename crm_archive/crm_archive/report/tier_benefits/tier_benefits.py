@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, get_last_day, getdate, nowdate
 
-from crm_archive.analysis.report_utils import permitted_archives_sql
+from crm_archive.analysis.store.reports import permitted_archives_sql
 
 
 def execute(filters=None):

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, escape_html, flt, getdate, nowdate
 
-from crm_archive.analysis.report_utils import permitted_archives
+from crm_archive.analysis.store.reports import permitted_archives
 
 
 def execute(filters=None):
