@@ -65,7 +65,7 @@ def retier_parallel(context, chunk_size, wait):
 
 	import frappe
 
-	from crm_archive.tiering.parallel import enqueue_full_retier_chunks, run_status
+	from crm_archive.tiering.store.parallel import enqueue_full_retier_chunks, run_status
 
 	frappe.init(site=get_site(context))
 	frappe.connect()

@@ -113,7 +113,7 @@ def after_migrate():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	make_default_tiers()
 	ensure_index()
-	from crm_archive.tiering.benefits import ensure_member_index
+	from crm_archive.tiering.store.benefits import ensure_member_index
 
 	ensure_member_index()
 	install_workflow()

@@ -15,8 +15,7 @@ import frappe
 from frappe.utils import getdate, nowdate
 
 from crm_archive.devtools import benchmark
-from crm_archive.tiering import benefits
-from crm_archive.tiering.store import engine, index
+from crm_archive.tiering.store import benefits, engine, index
 
 DOMAIN = "@bench.example"
 TARGET = 0.20

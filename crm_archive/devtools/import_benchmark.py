@@ -48,7 +48,7 @@ def cleanup():
 		frappe.db.delete("Customer Archive", {"name": ("in", part)})
 	if names:
 		# their emails leave the tier Email Groups the import's re-tier put them in
-		from crm_archive.tiering.benefits import sync_email_groups
+		from crm_archive.tiering.store.benefits import sync_email_groups
 
 		sync_email_groups()
 	frappe.db.commit()

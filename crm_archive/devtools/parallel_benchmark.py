@@ -1,5 +1,5 @@
 """`bench crm-archive-dev benchmark-parallel`: a full re-tier at 100k archives by one process, and split into
-chunk jobs (crm_archive/tiering/parallel.py) for one and for two RQ workers of the long queue.
+chunk jobs (crm_archive/tiering/store/parallel.py) for one and for two RQ workers of the long queue.
 
 Builds the tiering benchmark's throwaway ZZBENCH- dataset, runs one first full re-tier (every archive gets
 its tier), then times steady-state runs: in-process `engine.retier` (what the nightly job does), and the
@@ -18,8 +18,7 @@ import frappe
 from frappe.utils import get_bench_path, getdate, nowdate
 
 from crm_archive.devtools import benchmark
-from crm_archive.tiering import parallel
-from crm_archive.tiering.store import engine, index
+from crm_archive.tiering.store import engine, index, parallel
 
 QUEUE = "crm_archive_bench"
 

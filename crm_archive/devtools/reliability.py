@@ -489,7 +489,7 @@ def _state_check(rule_set_loaded, today) -> dict:
 				half += 1
 	archives = fetch_archives_packed()
 	m_list = [fresh.get(a[1]) or empty_metrics(a[1] or a[0]) for a in archives]
-	from crm_archive.tiering import predictions
+	from crm_archive.tiering.store import predictions
 
 	if predictions.used_by(rule_set):
 		predictions.attach(m_list)

@@ -16,7 +16,7 @@ from frappe.utils import nowdate
 from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
 from crm_archive.tests.utils import make_customer, make_sales_invoice
-from crm_archive.tiering import replica
+from crm_archive.tiering.store import replica
 from crm_archive.tiering.store.engine import retier
 
 REPLICA_SOCKET = "/run/mysqld/mysqld-crm-replica.sock"

@@ -25,8 +25,8 @@ from crm_archive.crm_archive.report.churn_risk.churn_risk import execute as chur
 from crm_archive.crm_archive.report.customer_lifetime_value.customer_lifetime_value import execute
 from crm_archive.tests.utils import ensure_user, make_customer, make_sales_invoice
 from crm_archive.tiering import rules as R
-from crm_archive.tiering.conditions import validate_condition
 from crm_archive.tiering.store import engine
+from crm_archive.tiering.store.conditions import validate_condition
 
 REP = "crm.clv.rep@example.com"
 OTHER = "crm.clv.other@example.com"

@@ -20,8 +20,7 @@ from frappe.utils.background_jobs import get_job, get_redis_conn
 from rq import Worker
 
 from crm_archive.tests.utils import make_customer, make_sales_invoice, test_company, use_default_rule_set
-from crm_archive.tiering import parallel
-from crm_archive.tiering.store import engine, queries
+from crm_archive.tiering.store import engine, parallel, queries
 
 PREFIX = "_Par "
 LIKE = "\\_Par %"  # the underscore is LIKE's wildcard

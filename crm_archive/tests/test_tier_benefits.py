@@ -11,8 +11,7 @@ from crm_archive.tests.rest import Session
 from crm_archive.tests.test_permissions import PWD, make_user
 from crm_archive.tests.test_tiering import make_rule_set
 from crm_archive.tests.utils import make_sales_invoice, test_company, use_default_rule_set
-from crm_archive.tiering import benefits
-from crm_archive.tiering.store import engine
+from crm_archive.tiering.store import benefits, engine
 
 GROUP = "_CRM Key Customers"
 TIER = "重要客户"  # 30,000 in the window (tiering.test_tiering.RULES)
@@ -315,7 +314,7 @@ class TestTierBadge(FrappeTestCase):
 		super().tearDownClass()
 
 	def badge(self, customer):
-		r = self.session.method("crm_archive.tiering.api.tier_badge", customer=customer)
+		r = self.session.method("crm_archive.tiering.store.api.tier_badge", customer=customer)
 		self.assertEqual(r.status_code, 200, r.get_data(as_text=True)[:300])
 		return r.json.get("message"), r.get_data(as_text=True)
 

@@ -126,7 +126,7 @@ class TestTierPricing(FrappeTestCase):
 			self.assertNotIn(self.rule, row.pricing_rules or "", doctype)
 
 	def test_the_sellers_tier_pill_names_the_tiers_price(self):
-		from crm_archive.tiering.benefits import tier_badge
+		from crm_archive.tiering.store.benefits import tier_badge
 
 		self.assertEqual(tier_badge(self.vip)["pricing_rules"], [demo.TIER_RULE_TITLE.format(top_tier())])
 		self.assertEqual(tier_badge(self.other)["pricing_rules"], [])

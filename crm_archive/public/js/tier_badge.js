@@ -13,7 +13,7 @@ crm_archive_tier_badge = {
 		frm.dashboard.clear_headline();
 		if (!customer) return;
 		frappe
-			.xcall("crm_archive.tiering.api.tier_badge", { customer })
+			.xcall("crm_archive.tiering.store.api.tier_badge", { customer })
 			.then((badge) => {
 				if (!badge || !badge.tier || crm_archive_tier_badge.customer(frm) !== customer) return;
 				const esc = frappe.utils.escape_html;

@@ -19,9 +19,9 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, now_datetime, nowdate
 
-from crm_archive.tiering import benefits, predictions, replica
 from crm_archive.tiering import rules as R
 from crm_archive.tiering.metrics import Metrics, empty_metrics
+from crm_archive.tiering.store import benefits, predictions, replica
 from crm_archive.tiering.store.explain import _explain, metric_labels
 from crm_archive.tiering.store.queries import (
 	METRIC_FIELDS,

@@ -10,7 +10,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from crm_archive.tiering import rules as R
-from crm_archive.tiering.conditions import evaluate_condition
+from crm_archive.tiering.store.conditions import evaluate_condition
 
 
 def load_rule_set(name: str | None = None, doc=None) -> tuple[R.RuleSet, str | None] | None:

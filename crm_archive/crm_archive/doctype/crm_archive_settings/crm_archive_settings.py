@@ -32,7 +32,7 @@ class CRMArchiveSettings(Document):
 		before = self.get_doc_before_save()
 		if before and bool(before.sync_customer_group) != bool(self.sync_customer_group):
 			# switched on: every tiered Customer moves to its tier's group; off: each gets its group back
-			from crm_archive.tiering.benefits import sync_customer_groups
+			from crm_archive.tiering.store.benefits import sync_customer_groups
 
 			frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
 			sync_customer_groups(None, trigger="Manual", enabled=bool(self.sync_customer_group))

@@ -24,7 +24,7 @@ frappe.ui.form.on("Customer Archive", {
 		if (frappe.user.has_role(["CRM Archive Manager", "System Manager"])) {
 			frm.add_custom_button(__("Re-tier Now"), () =>
 				frappe
-					.call("crm_archive.tiering.api.retier_now", { archive: frm.doc.name })
+					.call("crm_archive.tiering.store.api.retier_now", { archive: frm.doc.name })
 					.then(() => frm.reload_doc())
 			);
 		}

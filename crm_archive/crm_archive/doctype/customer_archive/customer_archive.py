@@ -75,7 +75,7 @@ class CustomerArchive(Document):
 			self.has_value_changed("email_id") or self.has_value_changed("no_marketing")
 		):
 			# (a new archive joins its tier's group with its first re-tier)
-			from crm_archive.tiering.benefits import sync_email_groups
+			from crm_archive.tiering.store.benefits import sync_email_groups
 
 			sync_email_groups([self.name])
 		if not self.flags.in_insert and not self.flags.lifecycle_trigger:
@@ -86,7 +86,7 @@ class CustomerArchive(Document):
 	def on_trash(self):
 		if self.customer:
 			archive.clear_back_link(self.customer, self.name)
-		from crm_archive.tiering.benefits import forget_email_of
+		from crm_archive.tiering.store.benefits import forget_email_of
 
 		forget_email_of(self)
 

@@ -33,7 +33,7 @@ class CustomerTier(Document):
 		before = self.get_doc_before_save()
 		if before and (before.customer_group or None) != (self.customer_group or None):
 			# the tier names another group (or none): its Customers follow (or get their own back)
-			from crm_archive.tiering.benefits import sync_customer_groups
+			from crm_archive.tiering.store.benefits import sync_customer_groups
 
 			archives = frappe.get_all("Customer Archive", {"tier": self.name}, pluck="name")
 			sync_customer_groups(archives, trigger="Manual")

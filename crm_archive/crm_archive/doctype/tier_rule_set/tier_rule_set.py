@@ -7,7 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import cint, getdate, nowdate
 
 from crm_archive.tiering import rules as R
-from crm_archive.tiering.conditions import validate_condition
+from crm_archive.tiering.store.conditions import validate_condition
 
 
 class TierRuleSet(Document):
@@ -92,7 +92,7 @@ class TierRuleSet(Document):
 		rows = fetch_archives()
 		metrics = fetch_metrics(as_of, rule_set.window_days, None, company)
 		m_list = [metrics.get(r["customer"]) or empty_metrics(r["customer"] or r["name"]) for r in rows]
-		from crm_archive.tiering import predictions
+		from crm_archive.tiering.store import predictions
 
 		if predictions.used_by(rule_set):  # p_alive etc. as the nightly CLV refresh stored them
 			predictions.attach(m_list)

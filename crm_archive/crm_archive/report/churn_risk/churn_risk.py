@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt
 
-from crm_archive.analysis.clv_store import p_alive_for
+from crm_archive.analysis.store.lifetime_value import p_alive_for
 from crm_archive.analysis.store.reports import (
 	add_manager_names,
 	archive_column,

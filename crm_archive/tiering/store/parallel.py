@@ -89,7 +89,7 @@ def enqueue_full_retier_chunks(
 	frappe.cache.set(_latest_key(), run_id, ex=RUN_TTL)
 	for index, chunk in enumerate(chunks):
 		frappe.enqueue(
-			"crm_archive.tiering.parallel.retier_chunk",
+			"crm_archive.tiering.store.parallel.retier_chunk",
 			queue=queue,
 			timeout=CHUNK_TIMEOUT,
 			archives=chunk,

@@ -22,7 +22,7 @@ def retier_now(archive: str | None = None) -> dict:
 def tier_badge(customer: str | None = None) -> dict | None:
 	"""The customer's tier and service policy beside the customer on a Quotation, Sales Order or Sales
 	Invoice — for a user who may read the customer's archive; nothing for anyone else."""
-	from crm_archive.tiering.benefits import tier_badge as badge
+	from crm_archive.tiering.store.benefits import tier_badge as badge
 
 	if customer is not None and not isinstance(customer, str):
 		frappe.throw(_("Customer must be a name."), title=_("Invalid Value"))
