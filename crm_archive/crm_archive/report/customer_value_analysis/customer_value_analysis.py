@@ -26,6 +26,10 @@ from crm_archive.analysis.value import SEGMENTS, abc_classes, score_in_place
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	if not getattr(frappe.local, "request", None) and frappe.session.user != "Guest":
+		# a prepared report is made by a background job, which Frappe runs in the site's boot language
+		# ("en"), not the language of the user who asked: its stored labels would stay English
+		frappe.set_user_lang(frappe.session.user)
 	rows = get_data(filters)
 	return get_columns(), rows, None, get_chart(rows), get_summary(rows)
 
