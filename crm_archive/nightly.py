@@ -6,9 +6,12 @@
                 grace periods, tier locks, the tier's Customer Group and Email Group;
 3. `lifecycle`  every automatic lifecycle move on the fresh purchase dates (lifecycle/store.py):
                 Existing, win-back, Churned, and moves whose after-commit job was lost (Catch-up);
-4. `reminders`  the day's ToDos for account managers (reminders/store.py): intervals depend on the
-                tier, so after the re-tier;
-5. `access`     the access table compared with a rebuild, repaired if a direct SQL edit drifted it
+4. `pool`       the customer pool (公海, pool/store.py): planned release days, archives whose rep
+                neither followed up nor sold released (account manager cleared, access rows gone),
+                warnings and escalations — on the fresh purchase dates and lifecycle states;
+5. `reminders`  the day's ToDos for account managers (reminders/store.py): intervals depend on the
+                tier, so after the re-tier; released archives have no account manager, so none;
+6. `access`     the access table compared with a rebuild, repaired if a direct SQL edit drifted it
                 (access/table.py).
 
 Each step runs in the scheduler's daily_long job (the long queue), is timed and logged to the
@@ -42,6 +45,14 @@ def lifecycle(as_of=None):
 	return out
 
 
+def pool(as_of=None):
+	from crm_archive.pool.store import nightly
+
+	out = nightly(as_of)
+	_commit()
+	return out
+
+
 def reminders(as_of=None):
 	from crm_archive.reminders.store import daily
 
@@ -58,7 +69,7 @@ def access(as_of=None):
 	return out
 
 
-STEPS = (clv, retier, lifecycle, reminders, access)
+STEPS = (clv, retier, lifecycle, pool, reminders, access)
 
 
 def _commit():

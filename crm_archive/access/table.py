@@ -8,7 +8,9 @@ Access comes only from facts the app owns:
   Sales Person tree;
 - **Assignment**: an open ToDo on the archive made by someone allowed to grant (a manager, or the
   archive's account manager delegating) — never a reminder, never a ToDo a rep makes for themselves;
-- **Share**: a DocShare with read made by someone allowed to grant (same rule).
+- **Share**: a DocShare with read made by someone allowed to grant (same rule);
+- none at all while the archive is in the customer pool (公海, crm_archive.pool): released archives
+  grant their old account manager, creator, team, shares and assignments nothing.
 
 Every row comes from one SQL statement per reason (`_row_queries`), used unchanged for the full rebuild
 and, with a filter on the archive, for the incremental refresh after each event — so both agree by
@@ -30,7 +32,10 @@ def _granter_ok(col: str) -> str:
 
 
 def _row_queries(where: str) -> list[str]:
-	"""SELECT archive, user, reason for every reason; `where` filters `a` (the archive table)."""
+	"""SELECT archive, user, reason for every reason; `where` filters `a` (the archive table). An archive
+	in the customer pool (crm_archive.pool) grants no restricted user anything, whatever its creator,
+	team, shares or assignments: reps see only the pool list's basic facts until one claims it."""
+	where = f"a.`in_pool` = 0 and {where}"
 	return [
 		f"""select a.`name` as archive, a.`account_manager` as user, 'Account Manager' as reason from `tabCustomer Archive` a
 			where ifnull(a.`account_manager`, '') != '' and {where}""",

@@ -13,7 +13,7 @@ two dates is the release date; the reason is the rule that gives it (no interact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 NO_INTERACTION = "No Interaction"
@@ -176,38 +176,46 @@ class ClaimState:
 	limit_by_tier: dict | None = None  # {tier: limit}
 
 
+def decide_claim(state: ClaimState, tier: str | None, released_by_me_on, today: date, cooldown_days: int):
+	"""None when the user may take one more archive of `tier`, else the refusal's kind.
+	`released_by_me_on`: the day the user let this archive go to the pool (None if they did not)."""
+	gone = _d(released_by_me_on)
+	if gone and cooldown_days > 0 and (today - gone).days < cooldown_days:
+		return LIMIT_COOLDOWN
+	if state.limit and state.holding >= state.limit:
+		return LIMIT_HOLDING
+	tier_limit = (state.limit_by_tier or {}).get(tier) if tier else None
+	if tier_limit and (state.holding_by_tier or {}).get(tier, 0) >= tier_limit:
+		return LIMIT_HOLDING
+	if state.per_day and state.claimed_today >= state.per_day:
+		return LIMIT_DAILY
+	return None
+
+
+def took(state: ClaimState, tier: str | None) -> ClaimState:
+	"""The state after the user took one archive of `tier` (count only archives really won)."""
+	by_tier = dict(state.holding_by_tier or {})
+	if tier:
+		by_tier[tier] = by_tier.get(tier, 0) + 1
+	return replace(
+		state, holding=state.holding + 1, claimed_today=state.claimed_today + 1, holding_by_tier=by_tier
+	)
+
+
 def decide_claims(
 	state: ClaimState,
 	candidates: list[tuple[str, str | None, date | None]],
 	today: date,
 	cooldown_days: int,
 ) -> list[tuple[str, str | None]]:
-	"""(archive, None) for each candidate the user may take, (archive, refusal) for the others, in order.
-	`candidates`: (archive, tier, the day the user let it go to the pool or None). Limits count the
-	claims granted before it in the same call."""
-	holding, today_count = state.holding, state.claimed_today
-	by_tier = dict(state.holding_by_tier or {})
+	"""(archive, None) for each candidate the user may take, (archive, refusal) for the others, in order,
+	when every allowed one is won. `candidates`: (archive, tier, the day the user let it go or None)."""
 	out = []
 	for archive, tier, released_by_me_on in candidates:
-		gone = _d(released_by_me_on)
-		if gone and cooldown_days > 0 and (today - gone).days < cooldown_days:
-			out.append((archive, LIMIT_COOLDOWN))
-			continue
-		if state.limit and holding >= state.limit:
-			out.append((archive, LIMIT_HOLDING))
-			continue
-		tier_limit = (state.limit_by_tier or {}).get(tier) if tier else None
-		if tier_limit and by_tier.get(tier, 0) >= tier_limit:
-			out.append((archive, LIMIT_HOLDING))
-			continue
-		if state.per_day and today_count >= state.per_day:
-			out.append((archive, LIMIT_DAILY))
-			continue
-		holding += 1
-		today_count += 1
-		if tier:
-			by_tier[tier] = by_tier.get(tier, 0) + 1
-		out.append((archive, None))
+		refusal = decide_claim(state, tier, released_by_me_on, today, cooldown_days)
+		if refusal is None:
+			state = took(state, tier)
+		out.append((archive, refusal))
 	return out
 
 

@@ -64,10 +64,12 @@ def close_reminders(archive: str, reasons: tuple[str, ...]):
 			close_todo(todo)
 
 
-def run_daily(today=None) -> dict:
+def run_daily(today=None, archives: list[str] | None = None) -> dict:
+	"""The day's reminders for every archive, or for these `archives` only (an archive that just changed
+	hands, e.g. claimed from the customer pool: its new account manager's reminders start at once)."""
 	settings = get_settings()
 	today = getdate(today or nowdate())
-	stats = {"created": 0, "closed": 0, "stale": update_stale(today)}
+	stats = {"created": 0, "closed": 0, "stale": update_stale(today) if archives is None else 0}
 	if not cint(settings.enable_reminders):
 		return stats
 	tiers = {
@@ -76,9 +78,12 @@ def run_daily(today=None) -> dict:
 			"Customer Tier", fields=["name", "follow_up_interval_days", "birthday_greeting"]
 		)
 	}
+	filters = {"account_manager": ("is", "set")}
+	if archives is not None:
+		filters["name"] = ("in", archives or [""])
 	rows = frappe.get_all(
 		"Customer Archive",
-		filters={"account_manager": ("is", "set")},
+		filters=filters,
 		fields=[
 			"name",
 			"full_name",
@@ -91,7 +96,7 @@ def run_daily(today=None) -> dict:
 			"creation",
 		],
 	)
-	existing = open_reminders_by_person()
+	existing = open_reminders_by_person(archives)
 	# a birthday is greeted once: a birthday reminder from this window, even closed, is not repeated
 	window_start = add_days(today, -(cint(settings.birthday_reminder_days) + 1))
 	recent_birthdays = set(

@@ -22,12 +22,12 @@ class TestNightly(FrappeTestCase):
 			if key != "daily_long":
 				self.assertNotIn("crm_archive", " ".join(events))
 		self.assertEqual(
-			[s.__name__ for s in nightly.STEPS], ["clv", "retier", "lifecycle", "reminders", "access"]
+			[s.__name__ for s in nightly.STEPS], ["clv", "retier", "lifecycle", "pool", "reminders", "access"]
 		)
 
 	def test_a_real_night(self):
 		report = nightly.run()
-		self.assertEqual(list(report), ["clv", "retier", "lifecycle", "reminders", "access"])
+		self.assertEqual(list(report), ["clv", "retier", "lifecycle", "pool", "reminders", "access"])
 		for name, entry in report.items():
 			self.assertNotIn("error", entry, f"{name}: {entry}")
 			self.assertGreaterEqual(entry["seconds"], 0)
