@@ -16,7 +16,8 @@ import click
 import frappe
 from frappe.utils import now_datetime
 
-from crm_archive.archive import reading, search
+from crm_archive.archive import reading
+from crm_archive.archive.store import search
 
 PREFIX = "ZZSRCH-"
 TARGET_MS = 100.0
