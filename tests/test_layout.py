@@ -11,6 +11,7 @@ PURE = {
 	"crm_archive.archive.rules",
 	"crm_archive.archive.reading",
 	"crm_archive.analysis.clv",
+	"crm_archive.analysis.backtest",
 	"crm_archive.tiering.groups",
 	"crm_archive.duplicates.matching",
 	"crm_archive.lifecycle.states",
