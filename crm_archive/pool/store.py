@@ -775,9 +775,9 @@ def pool_rows(filters: dict | None = None, limit: int = 500, start: int = 0) -> 
 		if filters.get(key):
 			conds.append(f"a.`{key}` = %({key})s")
 			values[key] = filters[key]
-	if filters.get("name"):
+	if filters.get("search"):
 		conds.append("(a.`name_search` like %(q)s or a.`company_name` like %(q)s)")
-		values["q"] = f"%{filters['name']}%"
+		values["q"] = f"%{filters['search']}%"
 	cols = ", ".join(f"a.`{f}`" for f in BASIC_FIELDS)
 	return frappe.db.sql(
 		f"""select {cols} from `tabCustomer Archive` a where {" and ".join(conds)}

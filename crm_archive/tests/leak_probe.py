@@ -286,8 +286,8 @@ class Fixture:
 	company: str
 
 	def forbidden(self, who: str) -> list[Marker]:
-		if who == "rep_a":
-			return [m for m in self.markers if m.archive == "b" or m.level == 2]
+		if who == "rep_a":  # c: an archive in the customer pool (公海), unclaimed
+			return [m for m in self.markers if m.archive in ("b", "c") or m.level == 2]
 		if who == "auditor":
 			return [m for m in self.markers if m.level >= 1]
 		if who == "reviewer":
@@ -470,6 +470,67 @@ def _archive(x: str, manager: str, customer: str) -> str:
 	return doc.name
 
 
+POOL_ID_NUMBER = "110101199003074610"
+
+
+def _pool_archive(manager: str, docs: dict) -> str:
+	"""Archive C: released to the customer pool (公海) with contact data, ID number, confidential notes,
+	an interaction and an attachment — a rep may see its name, company and city in the pool list only."""
+	from crm_archive.pool.store import release_rows
+
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer Archive",
+			"full_name": "Leakzq Cname",
+			"company_name": "Leakzq Co C",
+			"city": "LeakzqcityC",
+			"occupation": "leakzq-occupation-c",
+			"remarks": "leakzq-remarks-c",
+			"account_manager": manager,
+			"mobile_no": "+8613987650071",
+			"email_id": "leakzq.c.mail@example.com",
+			"address": "Leakzq Road 9 C",
+			"id_number": POOL_ID_NUMBER,
+			"confidential_notes": "leakzq-confidential-c",
+			"social_accounts": [
+				{"platform": "WeChat", "account": "wx_leakzq_c", "note": "leakzq-socialnote-c"}
+			],
+		}
+	)
+	doc.flags.ignore_duplicates = True
+	doc.insert(ignore_permissions=True)
+	docs["interaction_c"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Customer Interaction",
+				"customer_archive": doc.name,
+				"summary": "leakzq-summary-c",
+				"details": "leakzq-details-c",
+				"channel": "Phone",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+	docs["file_c"] = (
+		frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "leakzq-file-c.txt",
+				"attached_to_doctype": "Customer Archive",
+				"attached_to_name": doc.name,
+				"content": "leakzq-filecontent-c",
+				"is_private": 1,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+	release_rows([{"name": doc.name, "account_manager": manager, "reason": "Given Back"}], "Manual")
+	docs["archive_c"] = doc.name
+	return doc.name
+
+
 def build_fixture() -> Fixture:
 	from frappe.core.doctype.prepared_report.prepared_report import (
 		generate_report,
@@ -561,6 +622,7 @@ def build_fixture() -> Fixture:
 		"ToDo", {"reference_name": b, "allocated_to": users["rep_b"]}, "name"
 	)
 	docs["share_b"] = frappe.share.add("Customer Archive", b, users["rep_b"], read=1, notify=0).name
+	_pool_archive(users["rep_b"], docs)
 	frappe.db.commit()
 	from frappe.utils.global_search import sync_global_search
 
@@ -617,6 +679,24 @@ def build_fixture() -> Fixture:
 		add(f"leakzq-details-{x}", "interaction.details", x, 0)
 		add(f"leakzq-outcome-{x}", "interaction.outcome", x, 0)
 		add(f"leakzq-logrow-{x}", "log.rule_row", x, 0)
+	for value, kind, level in (  # C in the pool: only its name, company and city may reach a rep
+		("leakzq-occupation-c", "occupation", 0),
+		("leakzq-remarks-c", "remarks", 0),
+		("+8613987650071", "mobile_no", 1),
+		("8613987650071", "mobile_no(digits)", 1),
+		("leakzq.c.mail@example.com", "email_id", 1),
+		("Leakzq Road 9 C", "address", 1),
+		("wx_leakzq_c", "social.account", 1),
+		("leakzq-socialnote-c", "social.note", 1),
+		(POOL_ID_NUMBER, "id_number", 2),
+		(frappe.db.get_value("Customer Archive", docs["archive_c"], "id_number_hash"), "id_number_hash", 2),
+		("leakzq-confidential-c", "confidential_notes", 2),
+		("leakzq-summary-c", "interaction.summary", 0),
+		("leakzq-details-c", "interaction.details", 0),
+		("leakzq-filecontent-c", "file.content", 0),
+		("leakzq-file-c", "file.name", 0),
+	):
+		add(value, kind, "c", level)
 	add("leakzq-filecontent-b", "file.content", "b", 0)
 	add("leakzq-file-b", "file.name", "b", 0)
 	add("leakzq-commsubject-b", "communication.subject", "b", 0)
@@ -829,6 +909,9 @@ def doc_targets(fx: Fixture) -> list[tuple[str, str]]:
 		("ToDo", d["todo_b"]),
 		("Comment", d["comment_b"]),
 		("Prepared Report", d["prepared_report"]),
+		("Customer Archive", d.get("archive_c")),
+		("Customer Interaction", d.get("interaction_c")),
+		("File", d.get("file_c")),
 	]
 	return [(dt, dn) for dt, dn in out if dn]
 

@@ -483,13 +483,63 @@ class TestPoolClaims(PoolCase):
 			self.assertEqual(visible(self.rep3, name), (True, True))
 
 	def test_pool_list_shows_basic_facts_only(self):
+		from frappe.desk.query_report import run
+
 		a = self.released("公海列表")
 		frappe.db.set_value(
-			"Customer Archive", a, {"mobile_no": "+8613911112222", "email_id": "poolsecret@example.com"}
+			"Customer Archive",
+			a,
+			{
+				"mobile_no": "+8613911112222",
+				"email_id": "poolsecret@example.com",
+				"address": "poolsecret road",
+				"confidential_notes": "poolsecret-notes",
+				"company_name": "公海列表公司",
+				"city": "杭州",
+			},
 		)
 		rows = [r for r in store.pool_rows() if r.name == a]
 		self.assertEqual(len(rows), 1)
 		self.assertEqual(set(rows[0]), set(store.BASIC_FIELDS))
+		frappe.set_user(self.rep2)
+		try:
+			out = run("Customer Pool", filters={"search": "公海列表"})
+			self.assertFalse(frappe.has_permission("Customer Archive", "read", doc=a, user=self.rep2))
+		finally:
+			frappe.set_user("Administrator")
+		[row] = [r for r in out["result"] if r["name"] == a]
+		self.assertEqual((row["company_name"], row["city"]), ("公海列表公司", "杭州"))
+		body = json.dumps(out, default=str, ensure_ascii=False)
+		for secret in ("13911112222", "poolsecret"):
+			self.assertNotIn(secret, body)
+		# a user who may not claim (an auditor) gets no pool list
+		auditor = make_user("pool.auditor@example.com", "CRM Archive Auditor")
+		frappe.set_user(auditor)
+		try:
+			self.assertRaises(frappe.PermissionError, run, "Customer Pool")
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_pool_flow_counts_in_and_out_and_holdings(self):
+		from crm_archive.crm_archive.report.pool_flow.pool_flow import execute, holdings
+
+		a = self.released("公海流转")
+		frappe.set_user(self.rep2)
+		store.claim([a])
+		frappe.set_user(self.mgr)
+		try:
+			columns, rows, message, chart, summary = execute({})
+		finally:
+			frappe.set_user("Administrator")
+		self.assertTrue(any(r["archives"] >= 1 and r["reason"] for r in rows))
+		self.assertIn(self.rep2, [h["user"] for h in holdings()])
+		self.assertGreaterEqual(summary[0]["value"], 1)
+		self.assertEqual(len(chart["data"]["datasets"]), 2)
+		frappe.set_user(self.rep2)
+		try:
+			self.assertRaises(frappe.PermissionError, execute, {})
+		finally:
+			frappe.set_user("Administrator")
 
 
 class TestPoolRace(FrappeTestCase):

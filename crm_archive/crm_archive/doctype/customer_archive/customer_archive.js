@@ -56,6 +56,44 @@ frappe.ui.form.on("Customer Archive", {
 				true
 			);
 		}
+		// the customer pool (公海): when this archive goes back, why it is there, and giving it back by hand
+		const pool_manager = frappe.user.has_role(["CRM Archive Manager", "System Manager"]);
+		if (frm.doc.in_pool) {
+			frm.dashboard.add_comment(
+				__("In the customer pool since {0} ({1}).", [
+					frappe.datetime.str_to_user(frm.doc.pool_released_on),
+					__(frm.doc.pool_release_reason || ""),
+				]),
+				"orange",
+				true
+			);
+		} else if (frm.doc.pool_release_date) {
+			const days = frappe.datetime.get_day_diff(frm.doc.pool_release_date, frappe.datetime.get_today());
+			frm.dashboard.add_comment(
+				__("Goes back to the customer pool in {0} days ({1}) unless followed up or sold.", [
+					Math.max(days, 0),
+					frappe.datetime.str_to_user(frm.doc.pool_release_date),
+				]),
+				days <= 7 ? "red" : "blue",
+				true
+			);
+		}
+		if (!frm.doc.in_pool && frm.doc.account_manager && (frm.doc.account_manager === frappe.session.user || pool_manager)) {
+			frm.add_custom_button(
+				__("Give Back to the Pool"),
+				() =>
+					frappe.prompt(
+						{ fieldname: "reason", label: __("Why"), fieldtype: "Small Text", reqd: 1 },
+						({ reason }) =>
+							frappe
+								.call("crm_archive.pool.api.give_back", { archive: frm.doc.name, reason })
+								.then(() => (pool_manager ? frm.reload_doc() : frappe.set_route("List", "Customer Archive"))),
+						__("Give Back to the Pool"),
+						__("Give Back")
+					),
+				__("Manage")
+			);
+		}
 		frm.set_df_property(
 			"tier_locked",
 			"read_only",

@@ -19,7 +19,15 @@ frappe.model.with_doctype("Customer Archive", () => {
 });
 
 frappe.listview_settings["Customer Archive"] = {
-	add_fields: ["lifecycle_state", "tier", "account_manager", "last_interaction_date", "next_follow_up_date"],
+	add_fields: [
+		"lifecycle_state",
+		"tier",
+		"account_manager",
+		"last_interaction_date",
+		"next_follow_up_date",
+		"pool_release_date",
+		"in_pool",
+	],
 	get_indicator(doc) {
 		const colours = {
 			Potential: "gray",
@@ -33,6 +41,13 @@ frappe.listview_settings["Customer Archive"] = {
 	hide_name_filter: true,
 	formatters: {
 		next_follow_up_date: (value) => crm_overdue(value),
+		// the customer pool (公海): "in N days", red within a week
+		pool_release_date: (value) => {
+			if (!value) return "";
+			const days = Math.max(frappe.datetime.get_day_diff(value, frappe.datetime.get_today()), 0);
+			const text = __("Released in {0} days", [days]);
+			return days <= 7 ? `<span class="text-danger">${text}</span>` : text;
+		},
 	},
 	onload(listview) {
 		// The name filter (Frappe's title-field filter) searches the stored reading too: 张伟 is found by
