@@ -228,9 +228,12 @@ def make_tier_pricing() -> str:
 	"""Tier benefits from day one: a Customer Group per tier (under 客户分层), the top tier's exclusive
 	Pricing Rule (VIP 95折: 5 % off every item sold to its group) and *Tier Sets the Customer Group* on, so
 	the tiered Customers move into their groups and ERPNext prices their Quotations, Sales Orders and
-	Sales Invoices by tier. A tier that already names a group keeps it."""
+	Sales Invoices by tier. A tier that already names a group keeps it; a tier added later (its group not
+	made yet) gets one on the next run, a group a manager took off a tier stays off."""
 	if not once("tier_pricing"):
-		return "kept"
+		added = ensure_tier_groups(only_new=True)
+		frappe.db.commit()
+		return f"kept, groups for {', '.join(added)}" if added else "kept"
 	out = setup_tier_pricing()
 	frappe.db.commit()
 	return out
@@ -271,22 +274,41 @@ def make_tier_quotation() -> str | None:
 
 def setup_tier_pricing() -> str:
 	"""make_tier_pricing's work, without its once-per-site guard and without a commit (the tests call it)."""
-	if not frappe.db.exists("Customer Group", TIER_GROUP_PARENT):
-		frappe.get_doc(
-			{
-				"doctype": "Customer Group",
-				"customer_group_name": TIER_GROUP_PARENT,
-				"parent_customer_group": frappe.db.get_value(
-					"Customer Group", {"is_group": 1, "parent_customer_group": ("in", ("", None))}, "name"
-				)
-				or "All Customer Groups",
-				"is_group": 1,
-			}
-		).insert(ignore_permissions=True)
+	ensure_tier_groups()
 	tiers = frappe.get_all("Customer Tier", fields=["name", "customer_group"], order_by="`rank` desc")
-	for tier in tiers:
+	if tiers and tiers[0].customer_group:
+		make_tier_pricing_rule(tiers[0].name, tiers[0].customer_group)
+	settings = frappe.get_single("CRM Archive Settings")
+	if not settings.sync_customer_group:
+		settings.sync_customer_group = 1  # on_update moves every tiered Customer into its tier's group
+		settings.save(ignore_permissions=True)
+		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+	return tiers[0].customer_group if tiers else "no tiers"
+
+
+def ensure_tier_groups(only_new: bool = False) -> list[str]:
+	"""A Customer Group under 客户分层 for each tier that names none (only_new: only where that group was
+	never made, so a manager's removal stands); the tiers given one."""
+	added = []
+	for tier in frappe.get_all("Customer Tier", fields=["name", "customer_group"], order_by="`rank` desc"):
 		group = tier.customer_group or tier_group_name(tier.name)
+		if only_new and (tier.customer_group or frappe.db.exists("Customer Group", group)):
+			continue
 		if not frappe.db.exists("Customer Group", group):
+			if not frappe.db.exists("Customer Group", TIER_GROUP_PARENT):
+				frappe.get_doc(
+					{
+						"doctype": "Customer Group",
+						"customer_group_name": TIER_GROUP_PARENT,
+						"parent_customer_group": frappe.db.get_value(
+							"Customer Group",
+							{"is_group": 1, "parent_customer_group": ("in", ("", None))},
+							"name",
+						)
+						or "All Customer Groups",
+						"is_group": 1,
+					}
+				).insert(ignore_permissions=True)
 			frappe.get_doc(
 				{
 					"doctype": "Customer Group",
@@ -297,16 +319,9 @@ def setup_tier_pricing() -> str:
 		if not tier.customer_group:
 			doc = frappe.get_doc("Customer Tier", tier.name)
 			doc.customer_group = group
-			doc.save(ignore_permissions=True)
-			tier.customer_group = group
-	if tiers:
-		make_tier_pricing_rule(tiers[0].name, tiers[0].customer_group)
-	settings = frappe.get_single("CRM Archive Settings")
-	if not settings.sync_customer_group:
-		settings.sync_customer_group = 1  # on_update moves every tiered Customer into its tier's group
-		settings.save(ignore_permissions=True)
-		frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
-	return tiers[0].customer_group if tiers else "no tiers"
+			doc.save(ignore_permissions=True)  # on_update moves the tier's Customers (setting on)
+			added.append(tier.name)
+	return added
 
 
 def make_tier_pricing_rule(tier: str, group: str, company: str | None = None) -> str:
