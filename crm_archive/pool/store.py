@@ -737,6 +737,8 @@ def on_archive_validate(doc, method=None):
 		return
 	if not before.in_pool:
 		doc.in_pool = 0
+		if doc.account_manager and doc.account_manager != before.account_manager:
+			doc.pool_claimed_on = getdate(nowdate())  # a new owner's release clock starts today
 		return
 	if doc.account_manager:
 		doc.in_pool = 0

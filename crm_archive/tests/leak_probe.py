@@ -57,6 +57,8 @@ APP_REPORTS = [
 	"Possible Duplicates",
 	"Tier Benefits",
 	"Tier Distribution and Movements",
+	"Customer Pool",
+	"Pool Flow",
 ]
 ERPNEXT_REPORTS = ["Customer Ledger Summary", "Customer Addresses And Contacts", "Inactive Customers"]
 PREPARED_FILTERS = {"as_of": None, "window_days": 365, "a_share": 70, "b_share": 90}  # as_of: today
@@ -699,8 +701,8 @@ def build_fixture() -> Fixture:
 		add(value, kind, "c", level)
 	add("leakzq-filecontent-b", "file.content", "b", 0)
 	add("leakzq-file-b", "file.name", "b", 0)
-	add("leakzq-commsubject-b", "communication.subject", "b", 0)
-	add("leakzq-commcontent-b", "communication.content", "b", 0)
+	add("leakzq-commsubject-b", "communication.subject", "b", 1)  # about the customer: contact data
+	add("leakzq-commcontent-b", "communication.content", "b", 1)
 	add("leakzq-comment-b", "comment", "b", 0)
 	add("leakzq-todo-b", "todo.description", "b", 0)
 	markers.sort(key=lambda m: -len(m.value))  # report the most specific marker first
