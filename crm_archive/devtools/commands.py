@@ -323,6 +323,27 @@ def benchmark_access(context, archives, reps, repeat, keep):
 		frappe.destroy()
 
 
+@crm_archive_dev.command("benchmark-pool")
+@click.option("--archives", default=100000, show_default=True)
+@click.option("--repeat", default=5, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the ZZBENCH- archives afterwards")
+@pass_context
+def benchmark_pool(context, archives, repeat, keep):
+	"""The customer pool's nightly release against a full re-tier, and a rep's pool list against a
+	manager's archive list, at N archives with ~10 % due for release."""
+	import frappe
+
+	from crm_archive.devtools import pool_benchmark
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	install_safeguards()
+	try:
+		pool_benchmark.run(archives, repeat, keep)
+	finally:
+		frappe.destroy()
+
+
 @crm_archive_dev.command("benchmark-reports")
 @click.option("--customers", default=10000, show_default=True)
 @click.option("--invoices", default=100000, show_default=True)
