@@ -487,3 +487,122 @@ class TestCustomerLifetimeValue(FrappeTestCase):
 		self.assertIn("Too few repeat buyers", stats["skipped"])
 		self.assertEqual(frappe.db.get_value("Customer Archive", name, "p_alive"), 0.42)
 		self.assertIn("Too few repeat buyers", frappe.db.get_single_value("CLV Model", "last_run_status"))
+
+	# --- the nightly schedule: refit when due, rescore every night -----------------------------------------
+
+	def stored_scores(self):
+		return {
+			a.name: a
+			for a in frappe.get_all(
+				"Customer Archive",
+				filters={"name": ("in", list(self.archives))},
+				fields=["name", "customer", "p_alive", "expected_purchases_90d", "clv_12m", "clv_as_of"],
+			)
+		}
+
+	def company_summaries(self, until):
+		company = S._company_for_refresh()
+		rows = frappe.db.sql(
+			"""select customer, posting_date, base_net_total from `tabSales Invoice`
+			where docstatus = 1 and posting_date <= %s and (%s is null or company = %s)""",
+			(until, company, company),
+		)
+		return clv.summarize(rows, until)
+
+	def test_refresh_without_refit_keeps_the_parameters_and_rescores_everyone(self):
+		frappe.db.set_single_value("CLV Model", {"refit_every_days": 7, "refit_growth": 10})
+		customers = list(self.archives.values())
+		first = S.refresh(as_of=AS_OF, customers=customers, refit=True)
+		self.assertTrue(first["refitted"] and first["converged"], first)
+		kept = S.last_good()
+		self.assertEqual(kept.as_of, AS_OF)
+		self.assertEqual(kept.n_purchase_days, first["purchase_days"])
+		fitted_on = frappe.db.get_single_value("CLV Model", "fitted_on")
+		before = self.stored_scores()
+
+		night = AS_OF + timedelta(days=3)  # no invoice since: 3 days < 7, purchase days unchanged
+		stats = S.refresh(as_of=night, customers=customers)
+		self.assertFalse(stats["refitted"], stats)
+		self.assertIsNone(stats["refit_reason"])
+		self.assertEqual(stats["purchase_days"], first["purchase_days"])
+		self.assertEqual(stats["parameters_as_of"], AS_OF)
+		# the parameters are kept exactly, with their dates
+		again = S.last_good()
+		self.assertEqual((again.bg, again.gg, again.as_of), (kept.bg, kept.gg, AS_OF))
+		self.assertEqual(frappe.db.get_single_value("CLV Model", "fitted_on"), fitted_on)
+		status = frappe.db.get_single_value("CLV Model", "last_run_status")
+		self.assertIn("not refitted tonight", status)
+		self.assertIn(f"Next refit due by {AS_OF + timedelta(days=7)}", status)
+		# … and every archive's scores are those of the kept parameters three days on (T grew for everyone)
+		summaries = self.company_summaries(night)
+		after = self.stored_scores()
+		decayed = 0
+		for name, a in after.items():
+			s = summaries[a.customer]
+			self.assertEqual(a.clv_as_of, night)
+			p = float(clv.p_alive(kept.bg, s.x, s.t_x, s.T)[0])
+			e90 = float(clv.expected_purchases(kept.bg, 90, s.x, s.t_x, s.T)[0])
+			value = float(
+				clv.customer_lifetime_value(
+					kept.bg, kept.gg, s.x, s.t_x, s.T, s.m_x, horizon=365, discount_rate_per_period=0.01
+				)[0]
+			)
+			self.assertAlmostEqual(a.p_alive, p, delta=2e-5, msg=name)
+			self.assertAlmostEqual(a.expected_purchases_90d, e90, delta=2e-5 * max(1, e90), msg=name)
+			self.assertAlmostEqual(a.clv_12m, value, delta=1e-4 * max(1, value), msg=name)
+			# nobody bought: P(alive) can only fall with time
+			self.assertLessEqual(a.p_alive, before[name].p_alive + 1e-9, name)
+			decayed += a.p_alive < before[name].p_alive - 1e-6
+		self.assertGreater(decayed, len(after) // 2)
+		# the report says when the parameters behind those stored scores were fitted
+		from frappe.utils import formatdate
+
+		_c, _rows, _m, _chart, summary = self.run_report(calibration_end=None)
+		labels = {s["label"]: s["value"] for s in summary}
+		self.assertEqual(
+			labels["Nightly Fit On"], f"{formatdate(getdate(fitted_on))} (data as of {formatdate(AS_OF)})"
+		)
+		# refit=False keeps the parameters even past the schedule
+		late = S.refresh(as_of=AS_OF + timedelta(days=30), customers=customers, refit=False)
+		self.assertFalse(late["refitted"])
+		self.assertEqual(S.last_good().bg, kept.bg)
+
+	def test_refresh_past_the_schedule_or_after_growth_refits(self):
+		frappe.db.set_single_value("CLV Model", {"refit_every_days": 7, "refit_growth": 10})
+		customers = list(self.archives.values())
+		S.refresh(as_of=AS_OF, customers=customers, refit=True)
+		kept = S.last_good()
+
+		week = AS_OF + timedelta(days=7)
+		stats = S.refresh(as_of=week, customers=customers)
+		self.assertTrue(stats["refitted"], stats)
+		self.assertIn("is 7 days old", stats["refit_reason"])
+		self.assertEqual(frappe.db.get_single_value("CLV Model", "last_refit_reason"), stats["refit_reason"])
+		refitted = S.last_good()
+		self.assertEqual(refitted.as_of, week)
+		# the new parameters are the fit on the data as of that night (T is a week longer: they move)
+		x, t_x, T, _m = clv.to_arrays(self.company_summaries(week))
+		want = clv.fit_bgnbd(x, t_x, T)
+		for got, w in zip(refitted.bg, want.params, strict=True):
+			self.assertAlmostEqual(got, w, delta=1e-5 * w)
+		self.assertNotEqual(refitted.bg, kept.bg)
+		self.assertIn("Fitted on", frappe.db.get_single_value("CLV Model", "last_run_status"))
+
+		# the data moving by more than the threshold refits before the week is out: new purchase days
+		frappe.db.set_single_value("CLV Model", "refit_growth", 2)
+		base = stats["purchase_days"]
+		new_days = math.floor(base * 0.02) + 1
+		# (one-off buyers coming back: a data set on which the small fit converges, checked in pure Python)
+		names = sorted(c for c in self.archives.values() if "One-Off" in c)
+		self.assertGreaterEqual(len(names), new_days)
+		for i in range(new_days):
+			make_sales_invoice(names[i], 100 + i, posting_date=week + timedelta(days=1))
+		grown = S.refresh(as_of=week + timedelta(days=2), customers=customers)
+		self.assertEqual(grown["purchase_days"], base + new_days)
+		self.assertTrue(grown["refitted"] and grown["converged"], grown)
+		self.assertIn("purchase days moved", grown["refit_reason"])
+		self.assertEqual(S.last_good().as_of, week + timedelta(days=2))
+		self.assertEqual(S.last_good().n_purchase_days, base + new_days)
+		# below the threshold: scores only
+		quiet = S.refresh(as_of=week + timedelta(days=3), customers=customers)
+		self.assertFalse(quiet["refitted"], quiet)

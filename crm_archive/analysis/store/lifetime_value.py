@@ -7,16 +7,40 @@ fetch_purchases()   one aggregate over `tabSales Invoice` (docstatus = 1) groupe
 clv.summarize_arrays()   x, t_x, T, m_x per customer, in days (same-day invoices one purchase, returns net)
 fit()               BG/NBD + Gamma-Gamma on every customer; a fit that does not converge keeps the last good
                     parameters (the CLV Model single)
-refresh()           the nightly job: fit on every customer, write p_alive, expected_purchases_90d, clv_12m
-                    on the archives set-based (UPDATE … JOIN, 1,000 archives a statement), then the re-tier
-                    that reads them (nightly)
+refresh()           the nightly job: refit when due (refit_reason), score every customer with the parameters in
+                    use, write p_alive, expected_purchases_90d, clv_12m on the archives set-based (UPDATE … JOIN,
+                    1,000 archives a statement), then the re-tier that reads them (nightly)
+
+When the models are refitted — on a schedule, or earlier when the data moved (refit_reason):
+- the kept fit's data is REFIT_EVERY_DAYS (CLV Model: Refit Every (Days), default 7) or more days older than
+  tonight's run (0: every night), or
+- the number of purchase days (customer × day with a net purchase: what the purchase model counts) moved by
+  more than REFIT_GROWTH (Refit When Purchase Days Grow By, default 10 %) since that fit, or
+- nothing usable is kept: no fit yet, no spend parameters, a fit for another Company, a fit on later data
+  than tonight's (a back-dated run), or one saved before the purchase days were recorded.
+Why a schedule and not every night: the parameters are four (and three) population figures estimated from
+every customer's history; a night adds a small fraction of the purchase days (of a year's history, a
+three-hundredth on average) and moves the maximum-likelihood estimate far less than its own standard error
+— refitting nightly buys no accuracy, and a week's drift is bounded by the growth trigger (a promotion
+that doubles the buying refits the next night). A refit that does not converge keeps the last good
+parameters and is retried every night (their data stays old, so the schedule stays due) — the status says so.
+
+What is refreshed every night, refit or not: every customer's scores, with the parameters in use. They are
+functions of the customer's own (x, t_x, T) and T — the time since the first purchase — grows for every
+customer every night: P(alive) of a customer who bought nothing decays, so scoring only the customers with
+invoices submitted or cancelled since the last run would leave every other customer's P(alive), expected
+purchases and CLV a day staler each night, silently. Scoring all is cheap (vectorised numpy, ~0.15 s at
+100k customers; the read of the invoice aggregate ~2 s and the write ~6 s dominate — docs/benchmarks.md).
+The CLV Model single records the parameters' fit date and data date, the purchase days they saw, why the
+last refit happened (Last Refit Reason) and, each night, whether the models were refitted or only the
+scores (Last Run Status, with the date the next refit is due).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 import numpy as np
@@ -32,6 +56,8 @@ DEFAULT_DISCOUNT = 0.01
 WRITE_CHUNK = 1000  # archives per UPDATE … JOIN (and per commit in a real run)
 LOCK_NAME = "crm_archive:clv_refresh"
 FEW = 2000  # up to this many customers an IN list, more: the whole aggregate
+REFIT_EVERY_DAYS = 7  # defaults of the CLV Model's Refit Every (Days) …
+REFIT_GROWTH = 0.10  # … and Refit When Purchase Days Grow By (10 %)
 BG_NAMES = ("r", "alpha", "a", "b")
 GG_NAMES = ("p", "q", "v")
 
@@ -159,6 +185,8 @@ class LastGood:
 	gg: tuple[float, float, float] | None
 	fitted_on: object
 	as_of: date | None
+	company: str | None = None
+	n_purchase_days: int = 0  # the purchase days the fit saw (0: saved before they were recorded)
 
 
 def last_good() -> LastGood | None:
@@ -172,7 +200,57 @@ def last_good() -> LastGood | None:
 		gg if all(v > 0 for v in gg) and gg[1] > 1 else None,
 		values.get("fitted_on"),
 		getdate(values.get("as_of")) if values.get("as_of") else None,
+		values.get("company") or None,
+		int(values.get("n_purchase_days") or 0),
 	)
+
+
+def refit_settings() -> tuple[int, float]:
+	"""(Refit Every (Days), Refit When Purchase Days Grow By as a fraction) of the CLV Model; the defaults
+	when never saved."""
+	values = frappe.db.get_singles_dict("CLV Model")  # uncast: None when never saved
+	every, growth = values.get("refit_every_days"), values.get("refit_growth")
+	return (
+		REFIT_EVERY_DAYS if every in (None, "") else max(int(flt(every)), 0),
+		REFIT_GROWTH if growth in (None, "") else max(flt(growth), 0.0) / 100,
+	)
+
+
+def purchase_days(s: clv.ArraySummaries) -> int:
+	"""Customer × day with a net purchase: what the purchase model counts (x + 1 per customer)."""
+	return int(len(s.x) + s.x.sum())
+
+
+def refit_reason(
+	kept: LastGood | None, as_of: date, company: str | None, days: int, every: int, growth: float
+) -> str | None:
+	"""Why the models are refitted tonight (a translated sentence), or None: the kept parameters serve and
+	only the scores are refreshed. See the module docstring for the policy and why."""
+	if kept is None:
+		return _("No fitted parameters are kept yet.")
+	if kept.gg is None:
+		return _("No spend model parameters are kept yet.")
+	if kept.as_of is None or as_of < kept.as_of:
+		return _("The kept parameters were fitted on data as of {0}, after this run's date {1}.").format(
+			kept.as_of, as_of
+		)
+	if (kept.company or None) != (company or None):
+		return _("The kept parameters were fitted for another company ({0}).").format(
+			kept.company or _("all companies")
+		)
+	age = (as_of - kept.as_of).days
+	if age >= every:
+		return _(
+			"The last fit, on data as of {0}, is {1} days old; the models are refitted every {2} days."
+		).format(kept.as_of, age, every)
+	if not kept.n_purchase_days:
+		return _("The kept fit does not record how many purchase days it saw.")
+	moved = abs(days - kept.n_purchase_days) / kept.n_purchase_days
+	if moved > growth:
+		return _(
+			"The purchase days moved by {0}% since the last fit ({1} then, {2} now; refit above {3}%)."
+		).format(round(moved * 100, 1), kept.n_purchase_days, days, round(growth * 100, 1))
+	return None
 
 
 def discount_rate() -> float:
@@ -181,19 +259,22 @@ def discount_rate() -> float:
 	return DEFAULT_DISCOUNT if value in (None, "") else flt(value) / 100
 
 
-def save_fit(model: Model, as_of: date, company: str | None):
-	"""Keep converged parameters as the last good ones."""
+def save_fit(model: Model, as_of: date, company: str | None, n_purchase_days: int | None = None):
+	"""Keep converged parameters as the last good ones. The fit's dates, Company and purchase days — what
+	the refit schedule reads — move with the purchase model's parameters only: a night whose BG/NBD fit did
+	not converge leaves the schedule due (retried the next night) even when the spend model converged."""
 	values = {}
 	if model.bg_fit is not None and model.bg_fit.converged:
 		values.update({f"bg_{n}": v for n, v in zip(BG_NAMES, model.bg_fit.params, strict=True)})
 		values["bg_log_likelihood"] = model.bg_fit.log_likelihood
 		values["n_customers"] = model.bg_fit.n_customers
 		values["n_repeat_buyers"] = model.bg_fit.n_repeat_buyers
+		values["n_purchase_days"] = n_purchase_days or 0
+		values.update({"fitted_on": now_datetime(), "as_of": as_of, "company": company})
 	if model.gg_fit is not None and model.gg_fit.converged:
 		values.update({f"gg_{n}": v for n, v in zip(GG_NAMES, model.gg_fit.params, strict=True)})
 		values["gg_log_likelihood"] = model.gg_fit.log_likelihood
 	if values:
-		values.update({"fitted_on": now_datetime(), "as_of": as_of, "company": company})
 		frappe.db.set_single_value("CLV Model", values)
 
 
@@ -336,12 +417,14 @@ def _company_for_refresh() -> str | None:
 	return loaded[1] if loaded else None
 
 
-def refresh(as_of=None, customers=None, commit: bool | None = None) -> dict:
-	"""Fit both models on every customer's invoices up to as_of (the active rule set's Company, if it names
-	one) and write p_alive, expected_purchases_90d, clv_12m and clv_as_of on the archives — of `customers`
-	only when given (the fit still uses everyone) — set-based; archives whose customer has no purchase day get
-	empty values. Returns figures; skipped (with the reason in the CLV Model's Last Run Status) when another
-	refresh runs, the currencies are mixed or the data are too thin."""
+def refresh(as_of=None, customers=None, commit: bool | None = None, refit: bool | None = None) -> dict:
+	"""The nightly CLV step on every customer's invoices up to as_of (the active rule set's Company, if it
+	names one): refit both models when due (refit_reason; refit=True forces it, False skips it while
+	parameters are kept), score every customer with the parameters in use and write p_alive,
+	expected_purchases_90d, clv_12m and clv_as_of on the archives — of `customers` only when given (the fit
+	and the scores still use everyone) — set-based; archives whose customer has no purchase day get empty
+	values. Returns figures; skipped (with the reason in the CLV Model's Last Run Status) when another
+	refresh runs, the currencies are mixed or the data are too thin to fit."""
 	commit = (not frappe.flags.in_test) if commit is None else commit
 	as_of = getdate(as_of or nowdate())
 	if not frappe.db.sql("select get_lock(%s, 0)", LOCK_NAME)[0][0]:
@@ -358,33 +441,75 @@ def refresh(as_of=None, customers=None, commit: bool | None = None) -> dict:
 				commit,
 			)
 		s = summaries(purchases)
-		try:
-			model = fit(s, last_good())
-		except TooFewBuyers as e:
-			return _skipped(_("Skipped: {0}").format(" ".join(filter(None, (str(e), e.detail)))), commit)
+		kept = last_good()
+		days = purchase_days(s)
+		every, growth = refit_settings()
+		reason = refit_reason(kept, as_of, company, days, every, growth)
+		if refit and reason is None:
+			reason = _("A refit was asked for.")
+		elif refit is False and kept is not None and kept.gg is not None:
+			reason = None  # only the scores, whatever the schedule says
+		if reason is None:
+			model = Model(kept.bg, kept.gg, None, None)
+		else:
+			try:
+				model = fit(s, kept)
+			except TooFewBuyers as e:
+				return _skipped(_("Skipped: {0}").format(" ".join(filter(None, (str(e), e.detail)))), commit)
 		p_alive, expected, value = (a.tolist() for a in score_archive_metrics(model, s))
 		names = [purchases.names[k] for k in s.customer.tolist()]
 		values = dict(zip(names, zip(p_alive, expected, value, strict=True), strict=True))
 		written = write_archive_metrics(values, as_of, customers, commit)
-		save_fit(model, as_of, company)
-		status = "; ".join(model.technical) or _("Fitted on {0} customers ({1} repeat buyers).").format(
-			model.bg_fit.n_customers, model.bg_fit.n_repeat_buyers
-		)
-		frappe.db.set_single_value(
-			"CLV Model",
-			{"last_run_on": now_datetime(), "last_run_status": status, "archives_updated": written},
-		)
+		if reason is not None:
+			save_fit(model, as_of, company, days)
+		in_use = last_good() if reason is not None else kept
+		status = _run_status(model, reason, in_use, len(s.x), as_of, every)
+		run = {"last_run_on": now_datetime(), "last_run_status": status, "archives_updated": written}
+		if reason is not None:
+			run["last_refit_reason"] = reason
+		frappe.db.set_single_value("CLV Model", run)
 		if commit:
 			frappe.db.commit()
 		return {
 			"customers": len(s.x),
 			"repeat_buyers": int(np.count_nonzero(s.x)),
+			"purchase_days": days,
 			"archives_updated": written,
-			"converged": bool(model.bg_fit.converged and model.gg_fit.converged),
+			"refitted": reason is not None,
+			"refit_reason": reason,
+			"converged": model.converged,
 			"fallback": model.bg_fallback or model.gg_fallback,
+			"parameters_as_of": in_use.as_of if in_use else None,
 		}
 	finally:
 		frappe.db.sql("select release_lock(%s)", LOCK_NAME)
+
+
+def _run_status(
+	model: Model, reason, in_use: LastGood | None, customers: int, as_of: date, every: int
+) -> str:
+	"""The night in one or two sentences for the CLV Model's Last Run Status: refitted (and whether it
+	converged) or scores only, with the parameters' data date and when the next refit is due."""
+	due = ""
+	if in_use and in_use.as_of:
+		# a refit that did not converge leaves the kept data date behind: retried the next night
+		when = max(in_use.as_of + timedelta(days=every), as_of + timedelta(days=1))
+		due = " " + _("Next refit due by {0}.").format(when)
+	if reason is None:
+		return (
+			_(
+				"Scores refreshed for {0} customers with the parameters fitted on data as of {1} (not refitted tonight)."
+			).format(customers, in_use.as_of)
+			+ due
+		)
+	if model.technical:
+		return "; ".join(model.technical) + due
+	return (
+		_("Fitted on {0} customers ({1} repeat buyers).").format(
+			model.bg_fit.n_customers, model.bg_fit.n_repeat_buyers
+		)
+		+ due
+	)
 
 
 def _skipped(status: str, commit: bool) -> dict:

@@ -13,7 +13,7 @@ from datetime import timedelta
 import frappe
 import numpy as np
 from frappe import _
-from frappe.utils import escape_html, flt, getdate
+from frappe.utils import escape_html, flt, formatdate, getdate
 
 from crm_archive.analysis import clv
 from crm_archive.analysis.store import lifetime_value as S
@@ -281,6 +281,19 @@ def get_chart(check, cal_end):
 	}
 
 
+def nightly_fit() -> dict:
+	"""When the parameters behind the archives' stored P(alive), expected purchases and CLV were fitted (the
+	nightly refresh refits on a schedule and rescores with them every night; this report fits its own)."""
+	kept = S.last_good()
+	if kept is None:
+		value = _("Not yet")
+	else:
+		value = _("{0} (data as of {1})").format(
+			formatdate(getdate(kept.fitted_on)), formatdate(kept.as_of) if kept.as_of else "—"
+		)
+	return {"label": _("Nightly Fit On"), "value": value, "datatype": "Data", "indicator": "Blue"}
+
+
 def get_summary(model: S.Model, s: clv.ArraySummaries, rows: list[dict], check) -> list[dict]:
 	bg_ll, gg_ll = S.log_likelihoods(model, s)
 	# fitted in days; α shown per week as the literature reports it (α_days / 7); r, a, b, p, q have no unit
@@ -298,6 +311,7 @@ def get_summary(model: S.Model, s: clv.ArraySummaries, rows: list[dict], check) 
 			"datatype": "Data",
 			"indicator": "Green" if converged else "Orange",
 		},
+		nightly_fit(),
 		{"label": _("Customers Fitted"), "value": len(s.x), "datatype": "Int"},
 		{"label": _("Repeat Buyers"), "value": int(np.count_nonzero(s.x)), "datatype": "Int"},
 		*(
