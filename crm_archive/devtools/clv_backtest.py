@@ -40,8 +40,10 @@ def describe(result: B.Backtest, source: str) -> list[str]:
 		f"customers {r.customers} ({r.repeat_buyers} repeat buyers, "
 		f"{r.calibration_repeat_purchases} repeat purchases in the calibration period)",
 		f"BG/NBD fit in {r.fit_seconds:.3f} s, {'converged' if r.converged else 'NOT converged'}: "
-		f"r {r.r:.4f}, alpha {r.alpha:.4f} per day = {r.alpha_per_week:.4f} per week, a {r.a:.4f}, b {r.b:.4f}",
-		f"holdout repeat purchases: actual {r.actual}, model {r.expected:.1f}, naive baseline {r.baseline:.1f}",
+		f"r {r.r:.4f}, alpha {r.alpha:.4f} per day = {r.alpha_per_week:.4f} per week, "
+		f"a {r.a:.4f}, b {r.b:.4f}",
+		f"holdout repeat purchases: actual {r.actual}, model {r.expected:.1f}, "
+		f"naive baseline {r.baseline:.1f}",
 		f"per customer: model MAE {r.mae:.4f}, RMSE {r.rmse:.4f}; "
 		f"baseline MAE {r.baseline_mae:.4f}, RMSE {r.baseline_rmse:.4f}",
 	]

@@ -186,7 +186,8 @@ def benchmark_clv(context, customers, invoices, keep, no_write, only_cleanup):
 @click.option(
 	"--cdnow",
 	is_flag=True,
-	help="The CDNOW sample of Fader, Hardie & Lee (2005) instead of the site's invoices (pip install --no-deps lifetimes)",
+	help="The CDNOW sample of Fader, Hardie & Lee (2005) instead of the site's invoices "
+	"(pip install --no-deps lifetimes)",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON")
 @pass_context

@@ -7,9 +7,10 @@ fetch_purchases()   one aggregate over `tabSales Invoice` (docstatus = 1) groupe
 clv.summarize_arrays()   x, t_x, T, m_x per customer, in days (same-day invoices one purchase, returns net)
 fit()               BG/NBD + Gamma-Gamma on every customer; a fit that does not converge keeps the last good
                     parameters (the CLV Model single)
-refresh()           the nightly job: refit when due (refit_reason), score every customer with the parameters in
-                    use, write p_alive, expected_purchases_90d, clv_12m on the archives set-based (UPDATE … JOIN,
-                    1,000 archives a statement), then the re-tier that reads them (nightly)
+refresh()           the nightly job: refit when due (refit_reason), score every customer with the
+                    parameters in use, write p_alive, expected_purchases_90d, clv_12m on the archives
+                    set-based (UPDATE … JOIN, 1,000 archives a statement), then the re-tier that reads
+                    them (nightly)
 
 When the models are refitted — on a schedule, or earlier when the data moved (refit_reason):
 - the kept fit's data is REFIT_EVERY_DAYS (CLV Model: Refit Every (Days), default 7) or more days older than
