@@ -117,6 +117,7 @@ def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7,
 			"chinese": make_chinese(),
 			"tier_pricing": make_tier_pricing(),
 			"tier_quotation": make_tier_quotation(),
+			"pool": make_pool(),
 		}
 	rng = random.Random(seed)
 	company = complete_setup_wizard()
@@ -169,8 +170,80 @@ def make_demo(archives: int = 60, seed: int = 7, invoices_per_customer: int = 7,
 	stats["chinese"] = make_chinese()
 	stats["tier_pricing"] = make_tier_pricing()
 	stats["tier_quotation"] = make_tier_quotation()
+	stats["pool"] = make_pool(today)
 	stats.update(a_day_of_use(today))
 	return stats
+
+
+# the customer pool (公海) per tier: (days without interaction, days without purchase, exempt, warning
+# days, escalation days); VIP never goes back automatically
+DEMO_POOL_RULES = {
+	"VIP": (0, 0, 1, 0, 7),
+	"重要客户": (90, 365, 0, 14, 7),
+	"普通客户": (60, 180, 0, 7, 14),
+	"沉睡客户": (45, 120, 0, 7, 14),
+	"潜在客户": (30, 0, 0, 5, 14),
+}
+
+
+def make_pool(today=None) -> dict | str:
+	"""The customer pool from day one: release rules on the tiers, the pool on (holding limit 40, 5 claims a
+	day, 30 days' cooldown), tonight's release run now, a customer given back by hand when the rules found
+	none, and one claim by 李 — so the 公海 report shows released customers and the log a claim."""
+	if not once("pool"):
+		return "kept"
+	from crm_archive.pool import store
+
+	today = getdate(today or nowdate())
+	for tier, (silent, purchase, exempt, warn, escalate) in DEMO_POOL_RULES.items():
+		if frappe.db.exists("Customer Tier", tier):
+			frappe.db.set_value(
+				"Customer Tier",
+				tier,
+				{
+					"pool_release_no_interaction_days": silent,
+					"pool_release_no_purchase_days": purchase,
+					"pool_exempt": exempt,
+					"pool_warning_days": warn,
+					"pool_escalation_days": escalate,
+				},
+			)
+	# the demo's reps have had their customers since the first contact (the archives were typed in today)
+	frappe.db.sql(
+		"""update `tabCustomer Archive` set `pool_claimed_on` = `first_contact_date`
+		where `pool_claimed_on` is null and `first_contact_date` is not null and `remarks` like %s""",
+		f"{DEMO_MARK}%",
+	)
+	settings = frappe.get_doc("CRM Archive Settings")
+	settings.update(
+		{"pool_enabled": 1, "pool_holding_limit": 40, "pool_claims_per_day": 5, "pool_cooldown_days": 30}
+	)
+	settings.save(ignore_permissions=True)
+	frappe.clear_document_cache("CRM Archive Settings", "CRM Archive Settings")
+	out = store.run(today, "Scheduled")
+	if frappe.db.count("Customer Archive", {"in_pool": 1}) < 3:
+		for name, owner in frappe.get_all(
+			"Customer Archive",
+			{"in_pool": 0, "account_manager": ("is", "set"), "tier": ("in", ["潜在客户", "沉睡客户"])},
+			["name", "account_manager"],
+			order_by="name",
+			limit=3,
+			as_list=True,
+		):
+			frappe.set_user(owner)
+			store.give_back(name, "客户暂无需求，放回公海 / No need for now")
+		frappe.set_user("Administrator")
+	claimer = MANAGERS[1][0]
+	pool = frappe.get_all(
+		"Customer Archive", {"in_pool": 1, "pool_previous_owner": ("!=", claimer)}, pluck="name", limit=1
+	)
+	if pool:
+		frappe.set_user(claimer)
+		out["claimed"] = store.claim(pool)["claimed"]
+		frappe.set_user("Administrator")
+	frappe.db.commit()
+	out["in_pool"] = frappe.db.count("Customer Archive", {"in_pool": 1})
+	return out
 
 
 def a_day_of_use(today=None, commit: bool = True) -> dict:

@@ -767,6 +767,18 @@ def on_archive_update(doc, method=None):
 
 # --- what reps see of the pool -------------------------------------------------------------------------------
 
+LIST_INDEX = "crm_archive_pool_list"
+
+
+def ensure_index():
+	"""The pool list reads the newest releases first: (in_pool, released on, name) serves its filter and
+	its order without sorting the pool (created on install and migrate)."""
+	frappe.db.sql_ddl(
+		f"""CREATE INDEX IF NOT EXISTS `{LIST_INDEX}` ON `tabCustomer Archive`
+		(`in_pool`, `pool_released_on`, `name`)"""
+	)
+
+
 
 def pool_rows(filters: dict | None = None, limit: int = 500, start: int = 0) -> list[dict]:
 	"""The pool's basic facts (BASIC_FIELDS and the tier's colour), never contact or confidential data:
@@ -783,7 +795,7 @@ def pool_rows(filters: dict | None = None, limit: int = 500, start: int = 0) -> 
 	cols = ", ".join(f"a.`{f}`" for f in BASIC_FIELDS)
 	return frappe.db.sql(
 		f"""select {cols} from `tabCustomer Archive` a where {" and ".join(conds)}
-		order by a.`pool_released_on` desc, a.`name` limit %(limit)s offset %(start)s""",
+		order by a.`pool_released_on` desc, a.`name` desc limit %(limit)s offset %(start)s""",
 		values,
 		as_dict=True,
 	)
