@@ -267,6 +267,45 @@ class TestPoolRelease(PoolCase):
 			self.assertEqual((why, row.in_pool, row.pool_release_date), (why, 0, None))
 		self.assertEqual(frappe.db.get_value("Customer Archive", expired, "in_pool"), 1)
 
+	def test_the_nights_sql_agrees_with_the_pure_rules(self):
+		from crm_archive.pool import rules as R
+
+		both = make_tier(
+			"_Pool Both", 14, pool_release_no_interaction_days=20, pool_release_no_purchase_days=45
+		)
+		policy = R.TierPolicy(silent_days=20, no_purchase_days=45)
+		cases = []
+		for i, (held, silent, bought, locked) in enumerate(
+			[
+				(100, 5, 10, 0),
+				(100, 30, 2, 0),
+				(10, None, None, 0),
+				(100, 1, 60, 0),
+				(3, 50, 50, 0),
+				(100, 5, 5, 1),
+			]
+		):
+			a = pool_archive_fixture(
+				f"公海对照{i}", self.rep3, tier=both, held_days=held, silent_days=silent, tier_locked=locked
+			)
+			if bought is not None:
+				frappe.db.set_value(
+					"Customer Archive", a, "last_purchase_date", add_days(self.today, -bought)
+				)
+			cases.append((a, held, silent, bought, locked))
+		store.plan(self.today)
+		for a, held, silent, bought, locked in cases:
+			expected, _reason = R.release_date(
+				policy,
+				add_days(self.today, -silent) if silent is not None else None,
+				add_days(self.today, -bought) if bought is not None else None,
+				add_days(self.today, -held),
+			)
+			if R.holds(policy, None, [], bool(locked), None, self.today, False, False):
+				expected = None
+			got = frappe.db.get_value("Customer Archive", a, "pool_release_date")
+			self.assertEqual(getdate(got) if got else None, expected, (held, silent, bought, locked))
+
 	def test_pool_off_releases_nothing(self):
 		a = pool_archive_fixture("公海关", self.rep1, silent_days=90)
 		set_settings(pool_enabled=0)
