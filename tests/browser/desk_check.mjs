@@ -292,6 +292,55 @@ async function firstRowName(page) {
 	});
 }
 
+// ---------------------------------------------------------------- the customer pool (公海), on a phone
+// The rep opens the pool, claims a customer someone else let go in two taps (its Claim button, then Yes),
+// and the archive is theirs; afterwards the archive goes back to the pool as it was (the demo stays usable).
+async function poolClaim(s) {
+	const page = s.page;
+	await step("pool", "claim from the pool at 375 px as a rep", page, async () => {
+		const q = encodeURIComponent(JSON.stringify([["in_pool", "=", 1], ["pool_previous_owner", "!=", s.cred.user]]));
+		const f = encodeURIComponent(JSON.stringify(["name", "full_name", "pool_previous_owner", "pool_released_on", "pool_release_reason", "account_manager"]));
+		const pick = (await adminApi("GET", `/api/resource/Customer Archive?filters=${q}&fields=${f}&limit_page_length=1`)).data[0];
+		if (!pick) {
+			record("pool.claim", "a rep claims from the pool in ≤ 2 taps", false, "the demo's pool is empty");
+			return;
+		}
+		await open(page, `/app/query-report/${encodeURIComponent("Customer Pool")}?search=${encodeURIComponent(pick.full_name)}`, ".dt-scrollable, .no-result");
+		const button = page.locator(`.crm-pool-claim[data-archive="${pick.name}"]`).first();
+		await button.waitFor({ state: "visible", timeout: 15000 });
+		const box = await button.boundingBox();
+		await shot(page, `${s.device.name}-pool`);
+		s.taps = [];
+		await tap(s, button, "Claim");
+		const yes = page.locator(".modal.show .btn-primary").last();
+		await yes.waitFor({ state: "visible", timeout: 10000 });
+		await tap(s, yes, "Yes");
+		let after = null;
+		for (let i = 0; i < 20; i++) {
+			await sleep(500);
+			after = (await adminApi("GET", `/api/resource/Customer Archive/${encodeURIComponent(pick.name)}`)).data;
+			if (after.account_manager === s.cred.user) break;
+		}
+		await shot(page, `${s.device.name}-pool-claimed`);
+		const taps = s.taps.length;
+		s.taps = null;
+		record(
+			"pool.claim",
+			"a rep claims from the pool in ≤ 2 taps and the customer is theirs",
+			taps <= 2 && after && after.account_manager === s.cred.user && !after.in_pool,
+			`${taps} taps; ${pick.name} account manager ${after && after.account_manager}, in pool ${after && after.in_pool}; Claim button at y=${box ? Math.round(box.y) : "?"} of ${s.device.height}`
+		);
+		// back to the pool as it was
+		await adminApi("PUT", `/api/resource/Customer Archive/${encodeURIComponent(pick.name)}`, {
+			account_manager: pick.account_manager || "",
+			in_pool: 1,
+			pool_previous_owner: pick.pool_previous_owner,
+			pool_released_on: pick.pool_released_on,
+			pool_release_reason: pick.pool_release_reason,
+		}).catch((e) => info(`could not put ${pick.name} back in the pool: ${e.message}`));
+	});
+}
+
 // ---------------------------------------------------------------- screens common to both widths
 async function checkList(s) {
 	const { page, device } = s;
@@ -1349,6 +1398,7 @@ try {
 		await interactionFlow(phone);
 		await checkWorkspace(phone);
 		await checkKanban(phone);
+		await poolClaim(phone);
 		checkSocket404(phone);
 	}
 	if (phone && ONLY("zh")) {
