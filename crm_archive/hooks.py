@@ -154,6 +154,10 @@ override_whitelisted_methods = {
 	),
 	# global search indexes text without record permissions: results the user may not open are dropped
 	"frappe.utils.global_search.search": "crm_archive.access.whitelisted.global_search",
+	# an archive's communications (contact data) only for users who may read contact details
+	"frappe.desk.form.load.getdoc": "crm_archive.access.whitelisted.getdoc",
+	"frappe.desk.form.load.get_docinfo": "crm_archive.access.whitelisted.get_docinfo",
+	"frappe.desk.form.load.get_communications": "crm_archive.access.whitelisted.get_communications",
 }
 
 # Bench commands live in crm_archive/commands.py (picked up by bench as `commands`).

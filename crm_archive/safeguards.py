@@ -38,6 +38,46 @@ WRAPPED = {
 	"frappe.core.doctype.data_import.importer.Importer.import_data": "(self)",
 	"frappe.core.doctype.data_import.importer.get_select_options": "(df)",
 }
+# Frappe's whitelisted methods the app overrides (hooks.py override_whitelisted_methods) and calls back with
+# the caller's arguments: the parameters each must still take
+OVERRIDDEN = {
+	"frappe.desk.form.load.getdoc": ("doctype", "name"),
+	"frappe.desk.form.load.get_docinfo": ("doc", "doctype", "name"),
+	"frappe.desk.form.load.get_communications": ("doctype", "name", "start", "limit"),
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": (
+		"chart_name",
+		"chart",
+		"no_cache",
+		"filters",
+		"from_date",
+		"to_date",
+		"timespan",
+		"time_interval",
+		"heatmap_year",
+		"refresh",
+	),
+	"frappe.desk.doctype.number_card.number_card.get_result": ("doc", "filters", "to_date"),
+	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": ("doc", "filters", "result"),
+	"frappe.utils.global_search.search": ("text", "start", "limit", "doctype"),
+	"frappe.client.get_count": ("doctype", "filters", "debug", "cache"),
+	"frappe.desk.search.search_link": (
+		"doctype",
+		"txt",
+		"query",
+		"filters",
+		"page_length",
+		"searchfield",
+		"reference_doctype",
+		"ignore_user_permissions",
+	),
+	"frappe.desk.search.get_link_title": ("doctype", "docname"),
+	"frappe.desk.listview.get_group_by_count": ("doctype", "current_filters", "field"),
+	"frappe.client.set_value": ("doctype", "name", "fieldname", "value"),
+	"frappe.client.insert": ("doc",),
+	"frappe.client.save": ("doc",),
+	"frappe.client.submit": ("doc",),
+	"erpnext.crm.utils.get_open_activities": ("ref_doctype", "ref_docname"),
+}
 # attributes of a DatabaseQuery the query guard reads (set by its constructor), and arguments of execute()
 # that become the attributes it reads after build_conditions (filters, or_filters, group_by)
 QUERY_ATTRIBUTES = ("tables", "link_tables", "linked_table_aliases", "flags", "user", "doctype")
@@ -129,6 +169,15 @@ def problems() -> list[str]:
 		shape = str(inspect.signature(_unwrapped(fn)))
 		if shape != expected:
 			out.append(f"{path} now takes {shape}, not {expected}")
+	for path, expected in OVERRIDDEN.items():
+		try:
+			fn = _resolve(path)
+		except (ImportError, AttributeError):
+			out.append(f"{path} no longer exists")
+			continue
+		params = tuple(inspect.signature(_unwrapped(fn)).parameters)
+		if params != expected:
+			out.append(f"{path} now takes ({', '.join(params)}), not ({', '.join(expected)})")
 	from frappe.model.db_query import DatabaseQuery
 
 	query = DatabaseQuery("ToDo")

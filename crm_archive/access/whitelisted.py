@@ -412,3 +412,52 @@ def global_search(text, start=0, limit=20, doctype=""):
 		except frappe.DoesNotExistError:
 			frappe.clear_last_message()
 	return out
+
+
+# --- communications in an archive's form ---------------------------------------------------------------
+
+
+def _communications_hidden(doctype: str) -> bool:
+	"""Communications about an archive carry contact data (the customer's words, phone, address): Frappe
+	sends them with the form's docinfo to whoever may read the archive; they are for users who may read
+	contact details (the Auditor reads archives, not them)."""
+	from crm_archive.access.permissions import POINTED, can_read_contacts
+
+	return doctype in POINTED and not can_read_contacts()
+
+
+def _strip_communications():
+	docinfo = frappe.response.get("docinfo")
+	if docinfo:
+		docinfo["communications"] = []
+		docinfo["automated_messages"] = []
+
+
+@frappe.whitelist()
+def getdoc(doctype, name):
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	out = frappe_getdoc(doctype, name)
+	if _communications_hidden(doctype):
+		_strip_communications()
+	return out
+
+
+@frappe.whitelist()
+def get_docinfo(doc=None, doctype=None, name=None):
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+
+	out = frappe_get_docinfo(doc=doc, doctype=doctype, name=name)
+	if _communications_hidden(doctype or (doc and getattr(doc, "doctype", None))):
+		_strip_communications()
+	return out
+
+
+@frappe.whitelist()
+def get_communications(doctype, name, start=0, limit=20):
+	from frappe.desk.form.load import get_communications as frappe_get_communications
+
+	if _communications_hidden(doctype):
+		frappe.get_doc(doctype, name).check_permission("read")
+		return []
+	return frappe_get_communications(doctype, name, start, limit)
