@@ -61,8 +61,8 @@ doc_events = {
 	},
 	# who may read which archive (crm_archive/access.py keeps the access table current)
 	"Customer Archive": {
-		"validate": "crm_archive.pool.store.on_archive_validate",
-		"on_update": [_access + "on_archive_change", "crm_archive.pool.store.on_archive_update"],
+		"validate": "crm_archive.pool.store.core.on_archive_validate",
+		"on_update": [_access + "on_archive_change", "crm_archive.pool.store.core.on_archive_update"],
 		"on_trash": _access + "on_archive_trash",
 		"after_rename": _access + "on_archive_rename",
 	},

@@ -116,7 +116,7 @@ def after_migrate():
 	from crm_archive.tiering.store.benefits import ensure_member_index
 
 	ensure_member_index()
-	from crm_archive.pool.store import ensure_index as ensure_pool_index
+	from crm_archive.pool.store.core import ensure_index as ensure_pool_index
 
 	ensure_pool_index()
 	install_workflow()

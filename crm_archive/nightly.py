@@ -46,7 +46,7 @@ def lifecycle(as_of=None):
 
 
 def pool(as_of=None):
-	from crm_archive.pool.store import nightly
+	from crm_archive.pool.store.core import nightly
 
 	out = nightly(as_of)
 	_commit()

@@ -163,3 +163,17 @@ def test_tests_live_in_two_places():
 		if p.parent != APP / "tests" and "node_modules" not in p.parts
 	]
 	assert not elsewhere, f"test files outside crm_archive/tests/: {elsewhere}"
+
+
+def test_one_name_for_a_domains_frappe_side():
+	"""In every domain but access (which is all Frappe side), what imports frappe is named `store`: a
+	`store.py` beside the pure core, or a `store/` package of them."""
+	for name, path in modules().items():
+		parts = name.split(".")
+		if len(parts) < 3 or parts[1] not in DOMAINS or parts[1] == "access":
+			continue
+		if ".test_" in name or parts[-1].startswith("test_"):
+			continue
+		found = imports(path)
+		if any(i.split(".")[0] == "frappe" for i in found):
+			assert parts[2] == "store", f"{name} imports frappe outside its domain's store"

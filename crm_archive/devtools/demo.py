@@ -192,7 +192,7 @@ def make_pool(today=None) -> dict | str:
 	none, and one claim by 李 — so the 公海 report shows released customers and the log a claim."""
 	if not once("pool"):
 		return "kept"
-	from crm_archive.pool import store
+	from crm_archive.pool.store import core as store
 
 	today = getdate(today or nowdate())
 	for tier, (silent, purchase, exempt, warn, escalate) in DEMO_POOL_RULES.items():

@@ -4,7 +4,7 @@ Builds a throwaway ZZBENCH- set of archives on a benchmark tier (release after 6
 interaction, warning 7 days before, escalation after 3 days overdue) spread over 200 reps: ~10 % silent
 for longer than 60 days (due), ~5 % inside the warning window, ~5 % with a follow-up overdue; fills the
 access table from scratch; then times, in one run:
-- the pool's nightly step (crm_archive.pool.store.run: planned release days for every archive, the
+- the pool's nightly step (crm_archive.pool.store.core.run: planned release days for every archive, the
   release of the due ones with their ToDos, shares, access rows and log rows, warnings, escalations)
   against a full re-tier of the same data (crm_archive.tiering.store.jobs.retier_all) — a ratio;
 - a rep's pool list (the Customer Pool report, as it runs for the desk) against a manager's archive list
@@ -115,7 +115,7 @@ def run(archives: int = 100000, repeat: int = 5, keep: bool = False) -> dict:
 	from frappe.desk.query_report import run as run_report
 
 	from crm_archive.access import table as access
-	from crm_archive.pool import store
+	from crm_archive.pool.store import core as store
 	from crm_archive.tiering.store.jobs import retier_all
 
 	frappe.set_user("Administrator")

@@ -478,7 +478,7 @@ POOL_ID_NUMBER = "110101199003074610"
 def _pool_archive(manager: str, docs: dict) -> str:
 	"""Archive C: released to the customer pool (公海) with contact data, ID number, confidential notes,
 	an interaction and an attachment — a rep may see its name, company and city in the pool list only."""
-	from crm_archive.pool.store import release_rows
+	from crm_archive.pool.store.core import release_rows
 
 	doc = frappe.get_doc(
 		{

@@ -11,7 +11,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_archive.pool import store
+from crm_archive.pool.store import core as store
 from crm_archive.tests.rest import Session
 from crm_archive.tests.utils import make_customer, make_sales_invoice, test_company
 
@@ -396,7 +396,7 @@ class TestPoolRelease(PoolCase):
 		)
 
 	def test_manager_runs_the_release_on_demand_reps_may_not(self):
-		from crm_archive.pool import api
+		from crm_archive.pool.store import api
 
 		a = pool_archive_fixture("公海手动", self.rep1, silent_days=90)
 		frappe.set_user(self.rep1)
@@ -631,7 +631,7 @@ class TestPoolRace(FrappeTestCase):
 
 		def go(i):
 			order = self.pool if i % 2 else list(reversed(self.pool))
-			r = sessions[i].method("crm_archive.pool.api.claim", archives=order)
+			r = sessions[i].method("crm_archive.pool.store.api.claim", archives=order)
 			results[i] = (r.status_code, r.json)
 
 		threads = [Thread(target=go, args=(i,)) for i in range(len(sessions))]

@@ -86,7 +86,7 @@ frappe.ui.form.on("Customer Archive", {
 						{ fieldname: "reason", label: __("Why"), fieldtype: "Small Text", reqd: 1 },
 						({ reason }) =>
 							frappe
-								.call("crm_archive.pool.api.give_back", { archive: frm.doc.name, reason })
+								.call("crm_archive.pool.store.api.give_back", { archive: frm.doc.name, reason })
 								.then(() => (pool_manager ? frm.reload_doc() : frappe.set_route("List", "Customer Archive"))),
 						__("Give Back to the Pool"),
 						__("Give Back")

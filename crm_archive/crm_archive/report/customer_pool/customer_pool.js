@@ -35,7 +35,7 @@ const crm_pool_claim = (report, archives) => {
 		return;
 	}
 	frappe
-		.call({ method: "crm_archive.pool.api.claim", args: { archives }, freeze: true })
+		.call({ method: "crm_archive.pool.store.api.claim", args: { archives }, freeze: true })
 		.then((r) => crm_pool_done(report, r));
 };
 
@@ -91,7 +91,7 @@ frappe.query_reports["Customer Pool"] = {
 					{ fieldname: "user", label: __("Sales Rep"), fieldtype: "Link", options: "User", reqd: 1 },
 					(v) =>
 						frappe
-							.call({ method: "crm_archive.pool.api.assign", args: { archives, user: v.user }, freeze: true })
+							.call({ method: "crm_archive.pool.store.api.assign", args: { archives, user: v.user }, freeze: true })
 							.then((r) => crm_pool_done(report, r)),
 					__("Assign to a Sales Rep"),
 					__("Assign")
@@ -99,7 +99,7 @@ frappe.query_reports["Customer Pool"] = {
 			});
 			report.page.add_inner_button(__("Release Due Customers Now"), () =>
 				frappe.confirm(__("Release every customer due by its tier's rules to the pool now?"), () =>
-					frappe.call({ method: "crm_archive.pool.api.release_now", freeze: true }).then((r) => {
+					frappe.call({ method: "crm_archive.pool.store.api.release_now", freeze: true }).then((r) => {
 						const out = r.message || {};
 						frappe.show_alert({ message: __("{0} customers released to the pool.", [out.released || 0]), indicator: "blue" });
 						report.refresh();

@@ -1,13 +1,13 @@
 """Customer Pool (公海): the archives nobody holds, as reps may see them — basic facts only (name, company,
 industry, city, tier, lifecycle state, last interaction and purchase, why and when released), read
-server-side with an explicit column list (crm_archive.pool.store.pool_rows). A rep still has no access row
+server-side with an explicit column list (crm_archive.pool.store.core.pool_rows). A rep still has no access row
 for these archives: their forms, contact details, interactions and attachments stay closed until claimed."""
 
 import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate
 
-from crm_archive.pool import store
+from crm_archive.pool.store import core as store
 
 
 def execute(filters=None):

@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, escape_html, getdate, nowdate
 
-from crm_archive.pool import rules, store
+from crm_archive.pool import rules
+from crm_archive.pool.store import core as store
 
 
 def execute(filters=None):

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from crm_archive.pool import store
+from crm_archive.pool.store import core as store
 
 
 def _names(archives) -> list[str]:

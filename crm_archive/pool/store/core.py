@@ -779,7 +779,6 @@ def ensure_index():
 	)
 
 
-
 def pool_rows(filters: dict | None = None, limit: int = 500, start: int = 0) -> list[dict]:
 	"""The pool's basic facts (BASIC_FIELDS and the tier's colour), never contact or confidential data:
 	an explicit column list, read server-side for any user who may claim."""
