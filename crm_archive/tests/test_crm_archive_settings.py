@@ -4,6 +4,10 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+# ERPNext's test records this doctype's links need (Company, Customer, …), as Frappe makes them for a
+# test beside its doctype
+test_dependencies = ["CRM Archive Settings"]
+
 
 class TestCRMArchiveSettings(FrappeTestCase):
 	def test_defaults(self):

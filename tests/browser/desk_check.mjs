@@ -305,6 +305,13 @@ async function poolClaim(s) {
 			record("pool.claim", "a rep claims from the pool in ≤ 2 taps", false, "the demo's pool is empty");
 			return;
 		}
+		// the flow, not the limits (test_pool checks those): a demo checked several times a day would reach
+		// its claims per day, so they are lifted for this claim and given back afterwards
+		const SETTINGS = "/api/resource/CRM Archive Settings/CRM Archive Settings";
+		const kept = (await adminApi("GET", SETTINGS)).data;
+		const limits = { pool_claims_per_day: kept.pool_claims_per_day, pool_holding_limit: kept.pool_holding_limit, pool_limits: kept.pool_limits || [] };
+		await adminApi("PUT", SETTINGS, { pool_claims_per_day: 0, pool_holding_limit: 0, pool_limits: [] });
+		try {
 		await open(page, `/app/query-report/${encodeURIComponent("Customer Pool")}?search=${encodeURIComponent(pick.full_name)}`, ".dt-scrollable, .no-result");
 		const button = page.locator(`.crm-pool-claim[data-archive="${pick.name}"]`).first();
 		await button.waitFor({ state: "visible", timeout: 15000 });
@@ -338,6 +345,12 @@ async function poolClaim(s) {
 			pool_released_on: pick.pool_released_on,
 			pool_release_reason: pick.pool_release_reason,
 		}).catch((e) => info(`could not put ${pick.name} back in the pool: ${e.message}`));
+		} finally {
+			await adminApi("PUT", SETTINGS, {
+				...limits,
+				pool_limits: limits.pool_limits.map(({ name, owner, creation, modified, modified_by, ...row }) => row),
+			}).catch((e) => info(`could not restore the pool's limits: ${e.message}`));
+		}
 	});
 }
 
