@@ -2,7 +2,7 @@
 
 Three Frappe 15 functions are wrapped (each module says why):
 - `frappe.model.db_query.DatabaseQuery.build_conditions` / `.prepare_args` — the name search reading the
-  pinyin index (archive/search.py) and the query guard (access/query_guard.py): link-field expressions
+  pinyin index (archive/store/search.py) and the query guard (access/query_guard.py): link-field expressions
   join archives only where the user may read them, filters and sort keys on unreadable fields are refused;
 - `frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions` — no Workflow Actions
   for archives (overrides/workflow_action.py);

@@ -34,7 +34,7 @@ def install():
 
 	# An unknown Select value in one row makes Frappe refuse the whole file (a blocking template
 	# warning); for the app's doctypes it is a notice, and the row alone is refused, with its reason, by
-	# the archive's own validation (archive/document.py validate_select_values).
+	# the archive's own validation (archive/store/document.py validate_select_values).
 	original_validate = importer.Column.validate_values
 
 	@functools.wraps(original_validate)
@@ -59,7 +59,7 @@ def install():
 
 	importer.Row.validate_value = validate_value
 
-	# Imported archives are re-tiered together when the file is done (archive/document.py
+	# Imported archives are re-tiered together when the file is done (archive/store/document.py
 	# retier_if_needed collects them), in chunks like any re-tier.
 	original_import = importer.Importer.import_data
 
