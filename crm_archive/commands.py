@@ -7,7 +7,7 @@ import click
 from frappe.commands import get_site, pass_context
 
 from crm_archive.devtools.commands import crm_archive_dev
-from crm_archive.safeguards import install as install_safeguards
+from crm_archive.safeguards import connected
 
 
 @click.group("crm-archive")
@@ -24,10 +24,7 @@ def adopt_customers(context):
 
 	from crm_archive.adoption import adopt_all, customers_without_archive
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		total = len(customers_without_archive())
 		with click.progressbar(length=max(total, 1), label="Archiving customers") as bar:
 			done = [0]
@@ -44,8 +41,6 @@ def adopt_customers(context):
 			f"archives and the lifecycle pass moved {final.get('lifecycle') or {}}; seconds: "
 			f"{stats.get('seconds')}"
 		)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive.command("retier-parallel")
@@ -67,10 +62,7 @@ def retier_parallel(context, chunk_size, wait):
 
 	from crm_archive.tiering.store.parallel import enqueue_full_retier_chunks, run_status
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		run = enqueue_full_retier_chunks(chunk_size=chunk_size)
 		if run.get("already_running"):
 			click.echo(f"run {run['run_id']} is still running ({run['done']}/{run['chunks']} chunks done)")
@@ -99,8 +91,6 @@ def retier_parallel(context, chunk_size, wait):
 				f"{status['failed']} chunks failed (chunks {status.get('failed_chunks')}), "
 				f"{status.get('missing', 0)} missing: see RQ's failed jobs, then run again"
 			)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive.command("nightly")
@@ -111,15 +101,10 @@ def nightly(context):
 
 	from crm_archive.nightly import run
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		report = run()
 		for step, entry in report.items():
 			click.echo(f"{step:10} {entry['seconds']:8.2f} s  {entry.get('error') or 'ok'}")
-	finally:
-		frappe.destroy()
 
 
 commands = [crm_archive, crm_archive_dev]

@@ -21,6 +21,7 @@ ERPNext versions must be in the tested range and every wrapped function must sti
 wrappers pass on; otherwise the migrate stops with one sentence naming what changed.
 """
 
+import contextlib
 import inspect
 import sys
 
@@ -201,3 +202,17 @@ def check_frappe():
 		)
 		raise SystemExit(1)
 	install()
+
+
+@contextlib.contextmanager
+def connected(site: str):
+	"""A bench command's connection to its site, with the safeguards a request or job would have."""
+	import frappe
+
+	frappe.init(site=site)
+	frappe.connect()
+	install()
+	try:
+		yield
+	finally:
+		frappe.destroy()

@@ -5,7 +5,7 @@ checks behind docs/reliability.md. Operators' commands are the `crm-archive` gro
 import click
 from frappe.commands import get_site, pass_context
 
-from crm_archive.safeguards import install as install_safeguards
+from crm_archive.safeguards import connected
 
 
 @click.group("crm-archive-dev")
@@ -23,10 +23,7 @@ def make_demo(context, archives, seed):
 
 	from crm_archive.devtools.demo import make_demo as _make_demo
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		with click.progressbar(length=archives, label="Demo archives") as bar:
 			last = [0]
 
@@ -37,8 +34,6 @@ def make_demo(context, archives, seed):
 			stats = _make_demo(archives=archives, seed=seed, progress=progress)
 		frappe.db.commit()
 		click.echo(", ".join(f"{k}: {v}" for k, v in stats.items()))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-email-groups")
@@ -54,13 +49,8 @@ def benchmark_email_groups(context, customers, invoices, keep):
 
 	from crm_archive.devtools import email_group_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(json.dumps(email_group_benchmark.run(customers, invoices, keep), indent=1))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-parallel")
@@ -77,13 +67,8 @@ def benchmark_parallel(context, customers, invoices, chunk_size, keep):
 
 	from crm_archive.devtools import parallel_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(json.dumps(parallel_benchmark.run(customers, invoices, chunk_size, keep), indent=1))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-adoption")
@@ -103,14 +88,9 @@ def benchmark_adoption(context, customers, invoices, sample, keep, reuse):
 
 	from crm_archive.devtools import adoption_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		result = adoption_benchmark.run(customers, invoices, sample, keep, reuse)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-tiering")
@@ -129,18 +109,13 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 
 	from crm_archive.devtools import benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		if only_cleanup:
 			benchmark.cleanup()
 			click.echo("benchmark dataset removed")
 			return
 		result = benchmark.run(customers, invoices, sample=sample, keep=keep, skip_submit=skip_submit)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-clv")
@@ -158,18 +133,13 @@ def benchmark_clv(context, customers, invoices, keep, no_write, only_cleanup):
 
 	from crm_archive.devtools import clv_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		if only_cleanup:
 			clv_benchmark.cleanup()
 			click.echo("benchmark dataset removed")
 			return
 		result = clv_benchmark.run(customers, invoices, keep=keep, write=not no_write)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False, default=str))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("backtest-clv")
@@ -213,16 +183,12 @@ def backtest_clv(context, calibration_end, holdout_weeks, company, cdnow, as_jso
 
 		from crm_archive.devtools import clv_backtest
 
-		frappe.init(site=get_site(context))
-		frappe.connect()
-		install_safeguards()
-		try:
-			result, used = clv_backtest.on_site(calibration_end, holdout_weeks, company)
-			source = f"{frappe.local.site} submitted Sales Invoices ({used or 'all companies'})"
-		except clv.ModelError as e:
-			raise click.ClickException(f"no backtest on this site's invoices: {e}") from None
-		finally:
-			frappe.destroy()
+		with connected(get_site(context)):
+			try:
+				result, used = clv_backtest.on_site(calibration_end, holdout_weeks, company)
+				source = f"{frappe.local.site} submitted Sales Invoices ({used or 'all companies'})"
+			except clv.ModelError as e:
+				raise click.ClickException(f"no backtest on this site's invoices: {e}") from None
 	if as_json:
 		click.echo(json.dumps({"source": source, **result.as_dict()}, indent=1))
 	else:
@@ -244,13 +210,8 @@ def benchmark_duplicates(context, archives, sample, keep):
 
 	from crm_archive.devtools import duplicates_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(json.dumps(duplicates_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-search")
@@ -266,13 +227,8 @@ def benchmark_search(context, archives, sample, keep):
 
 	from crm_archive.devtools import search_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(json.dumps(search_benchmark.run(archives, sample, keep), indent=1, ensure_ascii=False))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-import")
@@ -292,15 +248,10 @@ def benchmark_import(context, rows, baseline_rows):
 
 	from crm_archive.devtools import import_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(
 			json.dumps(import_benchmark.run(rows, baseline_rows), indent=1, ensure_ascii=False, default=str)
 		)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-access")
@@ -315,13 +266,8 @@ def benchmark_access(context, archives, reps, repeat, keep):
 
 	from crm_archive.devtools import access_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		access_benchmark.run(archives, reps, repeat, keep)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-pool")
@@ -336,13 +282,8 @@ def benchmark_pool(context, archives, repeat, keep):
 
 	from crm_archive.devtools import pool_benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		pool_benchmark.run(archives, repeat, keep)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("benchmark-reports")
@@ -366,14 +307,9 @@ def benchmark_reports(context, customers, invoices, timeout, keep, narrow):
 
 	from crm_archive.devtools import benchmark
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		result = benchmark.run_reports(customers, invoices, timeout=timeout, keep=keep, wide=not narrow)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("load-test")
@@ -402,17 +338,12 @@ def load_test(context, url, users, seconds, managers, restart, retier):
 
 	from crm_archive.devtools import reliability
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(
 			json.dumps(
 				reliability.run(url, users, seconds, managers, restart=restart, retier=retier), indent=1
 			)
 		)
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("concurrency-check")
@@ -426,13 +357,8 @@ def concurrency_check(context, operations):
 
 	from crm_archive.devtools import reliability
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		click.echo(json.dumps(reliability.concurrency_check(operations), indent=1, default=str))
-	finally:
-		frappe.destroy()
 
 
 @crm_archive_dev.command("fault-check")
@@ -452,10 +378,7 @@ def fault_check(context, customers, invoices, merge_trials, merge_interactions, 
 
 	from crm_archive.devtools import reliability
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	install_safeguards()
-	try:
+	with connected(get_site(context)):
 		result = {}
 		if only in (None, "retier"):
 			click.echo("killing a full re-tier mid-run …")
@@ -464,5 +387,3 @@ def fault_check(context, customers, invoices, merge_trials, merge_interactions, 
 			click.echo(f"killing {merge_trials} merges mid-run …")
 			result["merge"] = reliability.merge_fault_check(merge_trials, merge_interactions)
 		click.echo(json.dumps(result, indent=1, default=str))
-	finally:
-		frappe.destroy()
