@@ -94,17 +94,18 @@ def retier_parallel(context, chunk_size, wait):
 
 
 @crm_archive.command("nightly")
+@click.option("--full", is_flag=True, help="Re-tier every archive, not only those that can have changed")
 @pass_context
-def nightly(context):
-	"""Run the nightly chain now (CLV, re-tier, lifecycle, reminders, access check), each step timed."""
-	import frappe
-
+def nightly(context, full):
+	"""Run the nightly chain now (CLV, re-tier, lifecycle, pool, reminders, access check), each step timed."""
 	from crm_archive.nightly import run
 
 	with connected(get_site(context)):
-		report = run()
+		report = run(full=True if full else None)
 		for step, entry in report.items():
-			click.echo(f"{step:10} {entry['seconds']:8.2f} s  {entry.get('error') or 'ok'}")
+			result = entry.get("result") if isinstance(entry.get("result"), dict) else {}
+			mode = f"  {result['mode']} ({result.get('evaluated', 0)} archives)" if "mode" in result else ""
+			click.echo(f"{step:10} {entry['seconds']:8.2f} s  {entry.get('error') or 'ok'}{mode}")
 
 
 commands = [crm_archive, crm_archive_dev]

@@ -2,8 +2,9 @@
 
 1. `clv`        the CLV fit and each archive's P(alive), expected purchases and 12-month CLV
                 (analysis/clv_store.py); tier rule conditions read them, so it goes first;
-2. `retier`     the full re-tier under the full-run lock (tiering/store/): window metrics, tiers,
-                grace periods, tier locks, the tier's Customer Group and Email Group;
+2. `retier`     the nightly re-tier under the full-run lock (tiering/store/incremental.py): only the
+                archives whose figures or tier can have changed since last night (tiering/changes.py
+                names the sources); a full run after a missed or failed night or other rules;
 3. `lifecycle`  every automatic lifecycle move on the fresh purchase dates (lifecycle/store.py):
                 Existing, win-back, Churned, and moves whose after-commit job was lost (Catch-up);
 4. `pool`       the customer pool (公海, pool/store.py): planned release days, archives whose rep
@@ -31,10 +32,10 @@ def clv(as_of=None):
 	return refresh(as_of=as_of, commit=not frappe.flags.in_test)
 
 
-def retier(as_of=None):
-	from crm_archive.tiering.store.jobs import retier_all
+def retier(as_of=None, full: bool | None = None):
+	from crm_archive.tiering.store.incremental import nightly_retier
 
-	return retier_all("Scheduled", as_of=as_of)
+	return nightly_retier(as_of=as_of, full=full)
 
 
 def lifecycle(as_of=None):
@@ -78,8 +79,9 @@ def _commit():
 		frappe.db.commit()
 
 
-def run(as_of=None) -> dict:
-	"""The nightly chain: every step in order, each timed; returns {step: {"seconds", "result"|"error"}}."""
+def run(as_of=None, full: bool | None = None) -> dict:
+	"""The nightly chain: every step in order, each timed; returns {step: {"seconds", "result"|"error"}}.
+	full=True: the re-tier reads every archive whatever last night did."""
 	log = frappe.logger("crm_archive")
 	report = {}
 	for step in STEPS:
@@ -87,7 +89,7 @@ def run(as_of=None) -> dict:
 		savepoint = f"crm_nightly_{step.__name__}"
 		frappe.db.savepoint(savepoint)
 		try:
-			result = step(as_of)
+			result = step(as_of, full=full) if step is retier else step(as_of)
 			report[step.__name__] = {"seconds": round(time.monotonic() - started, 3), "result": result}
 		except Exception as e:
 			try:  # what the failed step wrote since its last commit
