@@ -118,6 +118,38 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
 
 
+@crm_archive_dev.command("benchmark-growth")
+@click.option(
+	"--sizes",
+	default="10000:100000,30000:300000,100000:1000000",
+	show_default=True,
+	help="customers:invoices, comma-separated",
+)
+@click.option(
+	"--chart",
+	help="Write the log-log SVG chart here (a relative path is under the checkout, e.g. docs/growth.svg)",
+)
+@click.option("--keep", is_flag=True, help="Keep the last size's ZZBENCH- dataset afterwards")
+@pass_context
+def benchmark_growth(context, sizes, chart, keep):
+	"""Each nightly step (CLV, full and incremental re-tier, lifecycle, pool, reminders, access) at each size:
+	time, peak RSS of its own process, and the growth exponent of the time in customers (target ≤ 1.1)."""
+	import json
+
+	import frappe
+
+	from crm_archive.devtools import growth, growth_benchmark
+
+	try:
+		parsed = growth.parse_sizes(sizes)
+	except ValueError as e:
+		raise click.BadParameter(str(e), param_hint="--sizes") from None
+	with connected(get_site(context)):
+		result = growth_benchmark.run(parsed, chart=chart, keep=keep)
+		summary = {k: result[k] for k in ("machine", "sizes", "seconds", "peak_rss_mb", "exponents")}
+		click.echo(json.dumps(summary, indent=1, ensure_ascii=False, default=str))
+
+
 @crm_archive_dev.command("benchmark-clv")
 @click.option("--customers", default=100000, show_default=True)
 @click.option("--invoices", default=1000000, show_default=True)
