@@ -478,6 +478,27 @@ class TestCustomerLifetimeValue(FrappeTestCase):
 				by_name[name]["p_alive"], float(clv.p_alive(kept, s.x, s.t_x, s.T)[0]), delta=1e-9
 			)
 
+	def test_an_archive_whose_customer_never_bought_gets_no_prediction_and_stops_nothing(self):
+		"""The predicted columns are NOT NULL in a Frappe v15 table: a customer without a purchase day gets
+		0 and no `clv_as_of` (no prediction: a condition on them matches nothing), and the others are written."""
+		from crm_archive.tiering.store import predictions
+
+		frappe.db.savepoint("never_bought")  # the fit it saves would change what the other tests see
+		try:
+			never = make_archive_for("_CLV Never Bought", REP)
+			name, customer = next(iter(self.archives.items()))
+			stats = S.refresh(as_of=AS_OF, customers=[never.customer, customer])
+			self.assertEqual(stats["archives_updated"], 2)
+			self.assertEqual(
+				frappe.db.get_value("Customer Archive", never.name, ["p_alive", "clv_12m", "clv_as_of"]),
+				(0.0, 0.0, None),
+			)
+			self.assertEqual(frappe.db.get_value("Customer Archive", name, "clv_as_of"), AS_OF)
+			self.assertNotIn(never.customer, predictions.fetch([never.customer, customer]))
+		finally:
+			frappe.db.rollback(save_point="never_bought")
+			frappe.clear_document_cache("CLV Model", "CLV Model")
+
 	def test_the_refresh_skips_thin_data_and_keeps_yesterdays_values(self):
 		name = next(iter(self.archives))
 		frappe.db.set_value(

@@ -423,8 +423,8 @@ def refresh(as_of=None, customers=None, commit: bool | None = None, refit: bool 
 	names one): refit both models when due (refit_reason; refit=True forces it, False skips it while
 	parameters are kept), score every customer with the parameters in use and write p_alive,
 	expected_purchases_90d, clv_12m and clv_as_of on the archives — of `customers` only when given (the fit
-	and the scores still use everyone) — set-based; archives whose customer has no purchase day get empty
-	values. Returns figures; skipped (with the reason in the CLV Model's Last Run Status) when another
+	and the scores still use everyone) — set-based; archives whose customer has no purchase day get no
+	prediction (clv_as_of empty, figures 0). Returns figures; skipped (with the reason in the CLV Model's Last Run Status) when another
 	refresh runs, the currencies are mixed or the data are too thin to fit."""
 	commit = (not frappe.flags.in_test) if commit is None else commit
 	as_of = getdate(as_of or nowdate())
@@ -560,11 +560,13 @@ def write_archive_metrics(values: dict[str, tuple], as_of: date, customers=None,
 		part = archives[start : start + WRITE_CHUNK]
 		params = []
 		for name, customer in part:
-			v = values.get(customer)
-			if v is None:
-				params.extend((name, None, None, None, None))
+			scores = [float(x) for x in values.get(customer) or ()]
+			if scores and all(math.isfinite(x) for x in scores):
+				params.extend((name, *scores, as_of))
 			else:
-				params.extend((name, *(_finite(x) for x in v), as_of))
+				# no purchase day (or a score that is not a number): no prediction, clv_as_of empty; the
+				# figures are NOT NULL columns in a Frappe v15 table, so they hold 0
+				params.extend((name, 0.0, 0.0, 0.0, None))
 		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
 		frappe.db.sql(
 			f"UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name SET {sets}", params
@@ -572,11 +574,6 @@ def write_archive_metrics(values: dict[str, tuple], as_of: date, customers=None,
 		if commit:
 			frappe.db.commit()  # a rep's save waits for one chunk at most
 	return len(archives)
-
-
-def _finite(value) -> float | None:
-	value = float(value)
-	return value if math.isfinite(value) else None
 
 
 # --- for the reports -------------------------------------------------------------------------------------
