@@ -134,11 +134,40 @@ def evaluate(
 	eval_condition: EvalCondition | None = None,
 ) -> list[Decision]:
 	rules = ordered(rule_set.rules)
+	# each rule's thresholds as rule_matches compares them, converted once per call (not once per customer)
+	checks = [
+		(
+			rule,
+			money(rule.min_window_spend) if rule.min_window_spend else None,
+			rule.min_invoice_count or None,
+			rule.max_recency_days or None,
+			money(rule.min_average_order_value) if rule.min_average_order_value else None,
+			rule.condition if rule.condition and rule.condition.strip() else None,
+		)
+		for rule in rules
+	]
 	none = Current()
 	out = []
 	for m in metrics:
 		cur = current.get(m.customer, none)
-		tier, rule = qualify(m, rule_set, eval_condition, rules)
+		# qualify(m, rule_set, eval_condition, rules), inlined with the converted thresholds
+		tier, rule = rule_set.default_tier, None
+		for r, min_spend, min_count, max_recency, min_aov, condition in checks:
+			if min_spend is not None and m.window_spend < min_spend:
+				continue
+			if min_count is not None and m.invoice_count < min_count:
+				continue
+			if max_recency is not None and (m.recency_days is None or m.recency_days > max_recency):
+				continue
+			if min_aov is not None and m.average_order_value < min_aov:
+				continue
+			if condition is not None:
+				if eval_condition is None:
+					raise ValueError(f"rule for {r.tier} has a condition but no evaluator was given")
+				if not eval_condition(condition, m.as_dict()):
+					continue
+			tier, rule = r.tier, r
+			break
 		new_tier, pending, reason = decide(
 			cur.tier, tier, ranks, cur.pending_since, as_of, rule_set.grace_days, cur.locked
 		)

@@ -29,7 +29,6 @@ from crm_archive.tiering.store.queries import (
 	fetch_archives_packed,
 	fetch_metrics_packed,
 	invoiced_since,
-	signature,
 )
 from crm_archive.tiering.store.rule_sets import load_rule_set, safe_condition, tier_ranks
 from crm_archive.utils import insert_logs
@@ -61,15 +60,18 @@ def retier(
 		return {"evaluated": 0, "changed": 0, "skipped": "no active rule set"}
 	rule_set, company = loaded
 	as_of = getdate(as_of or nowdate())
-	names = archive_names(customers, archives)
+	every = customers is None and archives is None
+	# every archive: the chunks walk the table by primary key (each a range scan under row locks), so
+	# only the count is read first; otherwise the names, locked by IN list chunk by chunk
+	names = None if every else archive_names(customers, archives)
+	total = archive_count() if every else len(names)
 	stats = {"evaluated": 0, "changed": 0, "tier_changes": 0, "mixed_currencies": 0}
 	mixed_examples = []
-	if not names:
+	if not total:
 		return stats
 	ranks = tier_ranks()
 	predicted = predictions.used_by(rule_set)  # conditions on p_alive etc. read them from the archives
-	total = len(names)
-	full = customers is None and archives is None and (total > CHUNK or replica.configured())
+	full = every and (total > CHUNK or replica.configured())
 	if full:
 		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
 		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
@@ -82,19 +84,29 @@ def retier(
 			with replica.reading_replica() as on_replica:
 				all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
 			stats["metrics_read_on"] = "replica" if on_replica else "primary"
-	for start in range(0, total, CHUNK):
-		chunk = fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
+		all_mixed = {c for c, m in all_metrics.items() if m.mixed_currencies}
+	done = 0
+	states = {}  # (tier, pending since, locked) → its R.Current, shared by the archives in that state
+	for chunk in locked_chunks(names):
+		locked_rows = len(chunk)
 		linked = [r[1] for r in chunk if r[1]]
 		if full:
-			metrics = {c: all_metrics[c] for c in linked if c in all_metrics}
 			fresh = invoiced_since(started, linked)
 			if fresh:
-				metrics.update(fetch_metrics_packed(as_of, rule_set.window_days, fresh, company))
-				for c in set(fresh) - set(metrics):
-					metrics.pop(c, None)
+				metrics = {c: all_metrics[c] for c in linked if c in all_metrics}
+				reread = fetch_metrics_packed(as_of, rule_set.window_days, fresh, company)
+				for c in fresh:  # re-read; none left (every invoice cancelled): no purchases
+					if c in reread:
+						metrics[c] = reread[c]
+					else:
+						metrics.pop(c, None)
+				mixed = {c for c, m in metrics.items() if m.mixed_currencies}
+			else:
+				metrics = all_metrics  # read from it by this chunk's customers only
+				mixed = {c for c in linked if c in all_mixed} if all_mixed else set()
 		else:
 			metrics = fetch_metrics_packed(as_of, rule_set.window_days, linked, company)
-		mixed = {c for c, m in metrics.items() if m.mixed_currencies}
+			mixed = {c for c, m in metrics.items() if m.mixed_currencies}
 		if mixed:
 			# a company with another currency invoiced them after the rule set was saved: their sum
 			# would add USD to CNY, so they keep what they have until the rule set names a Company
@@ -104,12 +116,14 @@ def retier(
 		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
 		if predicted:
 			predictions.attach(m_list)
-		current = {
-			m.customer: R.Current(
-				tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
-			)
-			for m, r in zip(m_list, chunk, strict=True)
-		}
+		current = {}
+		for m, r in zip(m_list, chunk, strict=True):
+			state = states.get(r[2:5])
+			if state is None:
+				state = states[r[2:5]] = R.Current(
+					tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
+				)
+			current[m.customer] = state
 		decisions = R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
 		changed, tier_changes = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
 		stats["evaluated"] += len(chunk)
@@ -118,12 +132,10 @@ def retier(
 		if commit:
 			frappe.db.commit()
 		if publish_progress:
-			done = min(start + CHUNK, total)
+			done = min(done + locked_rows, total)
 			frappe.publish_progress(done * 100 / total, title=_("Re-tiering"), description=f"{done}/{total}")
 	# each tier's Email Group follows, once for the run (every archive of a full run, else these)
-	stats["email_groups"] = benefits.sync_email_groups(
-		None if customers is None and archives is None else names
-	)
+	stats["email_groups"] = benefits.sync_email_groups(None if every else names)
 	if commit:
 		frappe.db.commit()
 	if stats["mixed_currencies"]:
@@ -136,15 +148,57 @@ def retier(
 	return stats
 
 
+def locked_chunks(names: list[str] | None):
+	"""The archives' packed rows, CHUNK at a time, each chunk read under row locks (SELECT … FOR UPDATE)
+	when it is reached. `names` None: every archive, walking the primary key — each chunk the next CHUNK
+	names after the last one of the chunk before, one range scan; an archive inserted meanwhile into a
+	range not yet reached is simply re-tiered with it. Else these names, CHUNK at a time by IN list."""
+	if names is not None:
+		for start in range(0, len(names), CHUNK):
+			yield fetch_archives_packed(archives=names[start : start + CHUNK], for_update=True)
+		return
+	last = None
+	while True:
+		size = CHUNK  # read when reached (a test makes it 1)
+		chunk = fetch_archives_packed(for_update=True, after=last, limit=size)
+		if not chunk:
+			return
+		last = chunk[-1][0]
+		yield chunk
+		if len(chunk) < size:
+			return
+
+
+def archive_count() -> int:
+	return frappe.db.sql("select count(*) from `tabCustomer Archive`")[0][0]
+
+
 def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tuple[int, int]:
 	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change."""
 	now = now_datetime()
 	user = frappe.session.user
 	labels = metric_labels()
 	updates, logs = [], []
+	rule_labels = {}  # id(rule) → the tier_rule written for it (one string per rule, not per archive)
+	default_label = f"{rule_set.name} (default)"
 	for row, m, d in zip(chunk, m_list, decisions, strict=True):
-		new = engine_values(d, m, rule_set)
-		if md5(signature(new).encode()).hexdigest() != row[5]:
+		rule = d.rule
+		if rule is None:
+			label = default_label
+		else:
+			label = rule_labels.get(id(rule))
+			if label is None:
+				label = rule_labels[id(rule)] = f"{rule_set.name} #{rule.row_id}"
+		# signature(engine_values(d, m, rule_set)) without the dict: the same string, built in one go
+		pending, first, last = d.pending_since, m.first_purchase_date, m.last_purchase_date
+		packed = (
+			f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|{label}|"
+			f"{(m.window_spend or 0.0) + 0.0:.2f}|{(m.lifetime_spend or 0.0) + 0.0:.2f}|{m.invoice_count}|"
+			f"{(m.average_order_value or 0.0) + 0.0:.2f}|{first.isoformat() if first else ''}|"
+			f"{last.isoformat() if last else ''}"
+		)
+		if md5(packed.encode()).hexdigest() != row[5]:
+			new = engine_values(d, m, rule_set)
 			new["tier_reason"] = _explain(d, rule_set, m, labels)
 			updates.append((row[0], new))
 		if d.changed:
