@@ -100,8 +100,13 @@ def benchmark_adoption(context, customers, invoices, sample, keep, reuse):
 @click.option("--keep", is_flag=True, help="Keep the ZZBENCH- dataset afterwards")
 @click.option("--skip-submit", is_flag=True, help="Skip the real Sales Invoice submit timing")
 @click.option("--cleanup", "only_cleanup", is_flag=True, help="Only remove a kept ZZBENCH- dataset")
+@click.option("--reuse", is_flag=True, help="Reuse a kept dataset of the same size (reset to untiered)")
+@click.option("--repeat", default=1, show_default=True, help="Steady-state re-tiers, each with its aggregate")
+@click.option("--skip-stock", is_flag=True, help="Skip the stock-schema aggregate (about 100 s at 1M)")
 @pass_context
-def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, only_cleanup):
+def benchmark_tiering(
+	context, customers, invoices, sample, keep, skip_submit, only_cleanup, reuse, repeat, skip_stock
+):
 	"""Throwaway synthetic dataset; prints the re-tier figures as ratios."""
 	import json
 
@@ -114,7 +119,16 @@ def benchmark_tiering(context, customers, invoices, sample, keep, skip_submit, o
 			benchmark.cleanup()
 			click.echo("benchmark dataset removed")
 			return
-		result = benchmark.run(customers, invoices, sample=sample, keep=keep, skip_submit=skip_submit)
+		result = benchmark.run(
+			customers,
+			invoices,
+			sample=sample,
+			keep=keep,
+			skip_submit=skip_submit,
+			reuse=reuse,
+			repeat=repeat,
+			skip_stock=skip_stock,
+		)
 		click.echo(json.dumps(result, indent=1, ensure_ascii=False))
 
 
