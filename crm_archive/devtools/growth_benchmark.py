@@ -29,8 +29,9 @@ Nights, with D = today, every step of crm_archive.nightly.STEPS in order:
   measures): median of three after a warm-up;
 - night D ("steady state"), the growth figures: clv, the INCREMENTAL re-tier (nightly_retier(as_of=D),
   asserted to run incremental), lifecycle, pool, reminders, access;
-- the FULL re-tier of the same night: night D-1 recorded again (full, untimed), then
-  nightly_retier(as_of=D, full=True), so the full run meets the same changes the incremental run met.
+- the FULL re-tier of the same night right after it (nightly_retier(as_of=D, full=True)): a full run's
+  nightly steady state, and the replay test's check at this size — it must change nothing the
+  incremental night left (asserted; printed as "incremental night == full run").
 
 Memory: every step runs in its own fresh Python process (benchmark.run_child), connected like a
 worker (safeguards installed, the step's modules and metadata loaded before the clock starts); its peak
@@ -332,10 +333,14 @@ def one_size(customers: int, invoices: int, company: str, window: int) -> dict:
 	if incremental:
 		mode = steady["retier (incremental)"]["result"].get("mode")
 		assert mode == "incremental", f"the night after a recorded night ran {mode!r}, not incremental"
-		retier_child("incremental.nightly_retier(as_of=as_of, full=True)", yesterday)  # night D-1 again
+		# the full re-tier of the same night, right after it: the nightly steady state of a full run, and
+		# the replay test's check at this size — it must find nothing the incremental night left to change
 		steady["retier (full)"] = retier_child("incremental.nightly_retier(as_of=as_of, full=True)", today)
 		full = steady["retier (full)"]
 		click.echo(f"  D   {'retier (full)':<22} {describe(full)}")
+		left = full["result"].get("changed", 0) + full["result"].get("tier_changes", 0)
+		click.echo(f"  incremental night == full run: {'yes' if not left else 'NO'} ({left} changes left)")
+		assert not left, f"the full run after the incremental night changed {left} archives"
 	# (before the incremental re-tier exists, night D's re-tier is the nightly step: a full run)
 	full = steady["retier (full)"]
 	out = {
