@@ -52,6 +52,9 @@ def new_sales_order(customer):
 			"doctype": "Sales Order",
 			"company": company,
 			"customer": customer,
+			# the desk's form fills the group from the Customer (ERPNext's server side keeps a Selling
+			# Settings default group instead, which ERPNext's own test records set on a test site)
+			"customer_group": frappe.db.get_value("Customer", customer, "customer_group"),
 			"transaction_date": nowdate(),
 			"delivery_date": add_days(nowdate(), 7),
 			"selling_price_list": "Standard Selling",
@@ -147,6 +150,15 @@ class TestTierBenefits(FrappeTestCase):
 		self.assertEqual(group_of(customer), own_group)
 		self.assertIsNone(frappe.db.get_value("Customer Archive", archive, "customer_group_before_tier"))
 		self.assertEqual(flt(new_sales_order(customer).items[0].rate), PRICE)
+
+	def test_a_moved_customer_is_not_read_from_a_stale_cache(self):
+		"""ERPNext reads a party's group through Frappe's document cache (party.py): the bulk move must
+		clear it, or the Customer keeps its old group for whoever cached it first."""
+		customer, _archive = self.new_archive("_Benefits Cached")
+		own_group = frappe.get_cached_value("Customer", customer, "customer_group")  # cached now
+		make_sales_invoice(customer, 40000)
+		self.assertNotEqual(own_group, GROUP)
+		self.assertEqual(frappe.get_cached_value("Customer", customer, "customer_group"), GROUP)
 
 	def test_cancelling_the_promoting_invoice_moves_the_group_back(self):
 		customer, archive = self.new_archive("_Benefits Cancelled")

@@ -29,6 +29,9 @@ def priced(doctype: str, customer: str):
 		if doctype == "Quotation"
 		else {"customer": customer}
 	)
+	# the desk's form fills the group from the Customer (ERPNext's server side keeps a Selling Settings
+	# default group instead, which ERPNext's own test records set on a test site)
+	party["customer_group"] = frappe.db.get_value("Customer", customer, "customer_group")
 	doc = frappe.get_doc(
 		{
 			"doctype": doctype,

@@ -68,10 +68,23 @@ def sync_customer_groups(
 			remembered.append((archive, keep))
 	now = now_datetime()
 	_bulk_set("tabCustomer", "customer_group", customers, now)
+	forget_cached_customers([c for c, _g in customers])
 	_bulk_set("tabCustomer Archive", "customer_group_before_tier", remembered, None)
 	if logs:
 		insert_logs(logs, now, frappe.session.user)
 	return len(customers)
+
+
+def forget_cached_customers(customers: list[str]):
+	"""ERPNext reads a party's group through Frappe's document cache (party.py: get_cached_value), which a
+	bulk UPDATE does not clear: without this, a Customer moved into its tier's group keeps the old group's
+	prices until the cache expires. Each moved Customer, or the whole Customer cache when many moved;
+	again after commit (a request may cache the old row meanwhile)."""
+	if len(customers) > 500:
+		frappe.clear_document_cache("Customer")
+		return
+	for customer in customers:
+		frappe.clear_document_cache("Customer", customer)
 
 
 def _bulk_set(table: str, column: str, pairs: list[tuple[str, str | None]], modified):
