@@ -249,6 +249,45 @@ class TestTierLocksDuringARun(FrappeTestCase):
 		tier, locked_tier = frappe.db.get_value("Customer Archive", b.name, ["tier", "locked_tier"])
 		self.assertEqual((tier, locked_tier), ("普通客户", "普通客户"))
 
+	def test_a_full_run_locks_only_what_it_writes_and_keeps_a_lock_made_after_its_first_pass(self):
+		"""A full run reads every archive without locks first; those it would write are read again under
+		row locks: a manager's lock committed between the two passes is what the write sees, and on a
+		night where nothing changed no row is locked at all."""
+		from unittest.mock import patch
+
+		from crm_archive.tiering.store import engine
+
+		archive_with_customer("_Race C")
+		d = archive_with_customer("_Race D")
+		frappe.flags.crm_archive_hooks_off = True  # D's stored figures are stale: the run will write it
+		try:
+			make_sales_invoice("_Race D", 50000)
+		finally:
+			frappe.flags.crm_archive_hooks_off = False
+		first_pass = engine.unlocked_chunks
+
+		def first_pass_then_lock_d():
+			yield from first_pass()
+			doc = frappe.get_doc("Customer Archive", d.name)
+			doc.update({"tier_locked": 1, "locked_tier": "普通客户", "tier_lock_reason": "contract"})
+			doc.save()
+
+		archives = frappe.db.count("Customer Archive")
+		with (
+			patch.object(engine, "CHUNK", 1),
+			patch.object(engine, "unlocked_chunks", first_pass_then_lock_d),
+		):
+			stats = engine.retier(trigger="Scheduled")
+		self.assertEqual(stats["evaluated"], archives)
+		self.assertGreaterEqual(stats["written_under_lock"], 1)
+		values = frappe.db.get_value("Customer Archive", d.name, ["tier", "locked_tier", "window_spend"])
+		self.assertEqual(values, ("普通客户", "普通客户", 50000.0))  # the lock kept, the figures written
+		with patch.object(engine, "CHUNK", 1):
+			again = engine.retier(trigger="Scheduled")
+		self.assertEqual(
+			(again["evaluated"], again["written_under_lock"], again["changed"]), (archives, 0, 0)
+		)
+
 	def test_incremental_jobs_do_not_block_or_skip_the_nightly_run(self):
 		"""Only full runs exclude each other: an incremental job neither waits for a full run (it would
 		outlive its queue's timeout) nor makes the nightly run skip itself."""

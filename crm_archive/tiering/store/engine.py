@@ -87,6 +87,29 @@ def retier(
 		all_mixed = {c for c, m in all_metrics.items() if m.mixed_currencies}
 	done = 0
 	states = {}  # (tier, pending since, locked) → its R.Current, shared by the archives in that state
+	if full:
+		# Every archive read WITHOUT locks and evaluated; only those whose stored values differ from what
+		# the engine would write are then read again under row locks, chunk by chunk, re-evaluated on
+		# what they hold then (a lock or an invoice committed meanwhile included) and written. On a
+		# steady night almost nothing differs: no row is locked, nobody waits at all.
+		names, seen = [], 0
+		for chunk in unlocked_chunks():
+			seen += len(chunk)
+			mixed = {r[1] for r in chunk if r[1] in all_mixed} if all_mixed else set()
+			if mixed:
+				chunk = [r for r in chunk if r[1] not in mixed]
+				stats["mixed_currencies"] += len(mixed)
+				mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
+			m_list, decisions = _evaluate(chunk, all_metrics, rule_set, ranks, as_of, predicted, states)
+			labels = _rule_labels(rule_set)
+			names.extend(
+				row[0]
+				for row, m, d in zip(chunk, m_list, decisions, strict=True)
+				if _digest(d, m, labels) != row[5]
+			)
+		stats["evaluated"] = seen
+		stats["written_under_lock"] = len(names)
+		total = len(names)
 	for chunk in locked_chunks(names):
 		locked_rows = len(chunk)
 		linked = [r[1] for r in chunk if r[1]]
@@ -111,22 +134,13 @@ def retier(
 			# a company with another currency invoiced them after the rule set was saved: their sum
 			# would add USD to CNY, so they keep what they have until the rule set names a Company
 			chunk = [r for r in chunk if r[1] not in mixed]
-			stats["mixed_currencies"] += len(mixed)
-			mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
-		m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
-		if predicted:
-			predictions.attach(m_list)
-		current = {}
-		for m, r in zip(m_list, chunk, strict=True):
-			state = states.get(r[2:5])
-			if state is None:
-				state = states[r[2:5]] = R.Current(
-					tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
-				)
-			current[m.customer] = state
-		decisions = R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
+			if not full:  # (a full run counted them in its first pass)
+				stats["mixed_currencies"] += len(mixed)
+				mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
+		m_list, decisions = _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states)
 		changed, tier_changes = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
-		stats["evaluated"] += len(chunk)
+		if not full:
+			stats["evaluated"] += len(chunk)
 		stats["changed"] += changed
 		stats["tier_changes"] += tier_changes
 		if commit:
@@ -146,6 +160,60 @@ def retier(
 			).format(rule_set.name, stats["mixed_currencies"], ", ".join(mixed_examples)),
 		)
 	return stats
+
+
+def _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states):
+	"""(metrics, decisions) of these packed archive rows on these customers' metrics."""
+	m_list = [metrics.get(r[1]) or empty_metrics(r[1] or r[0]) for r in chunk]
+	if predicted:
+		predictions.attach(m_list)
+	current = {}
+	for m, r in zip(m_list, chunk, strict=True):
+		state = states.get(r[2:5])
+		if state is None:
+			state = states[r[2:5]] = R.Current(
+				tier=r[2], pending_since=date.fromisoformat(r[3]) if r[3] else None, locked=r[4]
+			)
+		current[m.customer] = state
+	return m_list, R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
+
+
+UNLOCKED_CHUNK = 20000  # archives per read of the first, lock-free pass of a full run
+
+
+def unlocked_chunks():
+	"""Every archive's packed row, UNLOCKED_CHUNK at a time by primary-key range, without row locks."""
+	last = None
+	while True:
+		chunk = fetch_archives_packed(after=last, limit=UNLOCKED_CHUNK)
+		if not chunk:
+			return
+		last = chunk[-1][0]
+		yield chunk
+		if len(chunk) < UNLOCKED_CHUNK:
+			return
+
+
+def _rule_labels(rule_set: R.RuleSet) -> dict:
+	"""id(rule) → the tier_rule written for it, None → the default's (one string per rule, not per archive)."""
+	labels = {id(rule): f"{rule_set.name} #{rule.row_id}" for rule in rule_set.rules}
+	labels[id(None)] = f"{rule_set.name} (default)"
+	return labels
+
+
+def _digest(d: R.Decision, m: Metrics, labels: dict) -> str:
+	"""md5 of signature(engine_values(d, m, rule_set)), built without the dict: what fetch_archives_packed
+	gives of the stored values, so an archive is written only when they differ."""
+	pending, first, last = d.pending_since, m.first_purchase_date, m.last_purchase_date
+	return md5(
+		(
+			f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|"
+			f"{labels[id(d.rule)]}|{(m.window_spend or 0.0) + 0.0:.2f}|"
+			f"{(m.lifetime_spend or 0.0) + 0.0:.2f}|{m.invoice_count}|"
+			f"{(m.average_order_value or 0.0) + 0.0:.2f}|{first.isoformat() if first else ''}|"
+			f"{last.isoformat() if last else ''}"
+		).encode()
+	).hexdigest()
 
 
 def locked_chunks(names: list[str] | None):
@@ -179,25 +247,9 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 	user = frappe.session.user
 	labels = metric_labels()
 	updates, logs = [], []
-	rule_labels = {}  # id(rule) → the tier_rule written for it (one string per rule, not per archive)
-	default_label = f"{rule_set.name} (default)"
+	rule_labels = _rule_labels(rule_set)
 	for row, m, d in zip(chunk, m_list, decisions, strict=True):
-		rule = d.rule
-		if rule is None:
-			label = default_label
-		else:
-			label = rule_labels.get(id(rule))
-			if label is None:
-				label = rule_labels[id(rule)] = f"{rule_set.name} #{rule.row_id}"
-		# signature(engine_values(d, m, rule_set)) without the dict: the same string, built in one go
-		pending, first, last = d.pending_since, m.first_purchase_date, m.last_purchase_date
-		packed = (
-			f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|{label}|"
-			f"{(m.window_spend or 0.0) + 0.0:.2f}|{(m.lifetime_spend or 0.0) + 0.0:.2f}|{m.invoice_count}|"
-			f"{(m.average_order_value or 0.0) + 0.0:.2f}|{first.isoformat() if first else ''}|"
-			f"{last.isoformat() if last else ''}"
-		)
-		if md5(packed.encode()).hexdigest() != row[5]:
+		if _digest(d, m, rule_labels) != row[5]:
 			new = engine_values(d, m, rule_set)
 			new["tier_reason"] = _explain(d, rule_set, m, labels)
 			updates.append((row[0], new))
