@@ -278,3 +278,92 @@ class TestTiering(FrappeTestCase):
 				"DocPerm", {"parent": "Customer Archive Log", "role": role}, ["write", "delete"]
 			):
 				self.assertFalse(perm.write or perm.delete)
+
+
+class TestMoneyRounding(FrappeTestCase):
+	def test_the_fast_rounding_equals_erpnexts_for_every_method(self):
+		"""The engine rounds averages with round() away from ties and with ERPNext's flt at them: the same
+		cents as flt(value, 2, method) for every rounding method, ties and float near-ties included."""
+		import random
+
+		from frappe.utils import flt
+
+		from crm_archive.tiering.metrics import nearest_cents
+
+		rng = random.Random(5)
+		values = [rng.uniform(-1e6, 1e6) for _ in range(20000)]
+		values += [n / 1000 for n in range(-20005, 20005, 5)]  # every x.xx5 tie
+		values += [rng.randrange(1, 10**7) / rng.choice((3, 7, 9, 11, 13, 1000, 2000)) for _ in range(20000)]
+		values += [v + e for v in (2.675, 1.005, 0.125, 1234.565) for e in (-1e-9, 0, 1e-9, 1e-12)]
+		for method in ("Banker's Rounding (legacy)", "Banker's Rounding", "Commercial Rounding"):
+			fast = nearest_cents(lambda value, method=method: flt(value, 2, method))
+			wrong = [v for v in values if fast(v) != flt(v, 2, method)]
+			self.assertEqual(wrong, [], method)
+
+
+class TestFullRunFirstPass(FrappeTestCase):
+	"""A full run's first pass: archives read on a second connection while this one aggregates, and
+	evaluated while the aggregate streams in (engine.AlongsideRead, engine.StreamedPass)."""
+
+	def test_a_second_connection_reads_what_this_one_reads(self):
+		# first in its class: this transaction has written nothing, so both see the committed rows
+		self.assertEqual(frappe.db.transaction_writes, 0)
+		self.assertTrue(engine.AlongsideRead.possible())
+		read = engine.AlongsideRead().result()
+		self.assertEqual(read, list(engine.unlocked_chunks()))
+
+	def test_the_streamed_pass_writes_what_a_pass_after_the_aggregate_writes(self):
+		import threading
+		from unittest.mock import patch
+
+		make_rule_set("_Streamed Rules", grace=0)
+		stale, fresh = [], []
+		frappe.flags.crm_archive_hooks_off = True  # their stored figures are stale: the run must write them
+		try:
+			for i in range(5):
+				archive = archive_with_customer(f"_Streamed {i}")
+				make_sales_invoice(archive.customer, 20000 * (i + 1))
+				(stale if i % 2 else fresh).append(archive.name)
+		finally:
+			frappe.flags.crm_archive_hooks_off = False
+		make_archive(full_name="_Streamed Without Customer")
+
+		class HereRead(engine.AlongsideRead):
+			"""The second read made on this connection (a second one cannot see this test's rows)."""
+
+			def __init__(self):
+				self.chunks, self.error = list(engine.unlocked_chunks()), None
+				self.thread = threading.Thread(target=lambda: None)
+				self.thread.start()
+				self.thread.join()
+
+			@staticmethod
+			def possible():
+				return True
+
+		def run(alongside_class):
+			frappe.db.savepoint("streamed")
+			with (
+				patch.object(engine, "CHUNK", 1),
+				patch.object(queries, "STREAM_BATCH", 2),
+				patch.object(engine, "AlongsideRead", alongside_class),
+			):
+				stats = engine.retier(trigger="Scheduled")
+			after = {a: state(a) for a in stale + fresh}
+			frappe.db.rollback(save_point="streamed")
+			return stats, after
+
+		class NoSecondRead(engine.AlongsideRead):
+			@staticmethod
+			def possible():
+				return False
+
+		streamed, streamed_after = run(HereRead)
+		plain, plain_after = run(NoSecondRead)
+		self.assertGreater(streamed["evaluated_while_streaming"], 0)
+		self.assertEqual(plain["evaluated_while_streaming"], 0)
+		self.assertEqual(streamed_after, plain_after)
+		for key in ("evaluated", "changed", "tier_changes", "written_under_lock"):
+			self.assertEqual(streamed[key], plain[key], key)
+		self.assertGreaterEqual(streamed["written_under_lock"], 5)
+		self.assertEqual(streamed_after[stale[0]].window_spend, 40000)

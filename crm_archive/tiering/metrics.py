@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -106,15 +107,31 @@ def metrics_from_row(row: Mapping, as_of: date, rounding: Rounding = money) -> M
 	)
 
 
-def metrics_from_packed(values: Sequence, as_of: date, rounding: Rounding = money) -> Metrics:
+def metrics_from_packed(
+	values: Sequence, as_of: date, rounding: Rounding = money, days: dict | None = None
+) -> Metrics:
 	"""Metrics from the engine's packed aggregate row, a decoded JSON array
 	[customer, lifetime, window, window_count, lifetime_count, first, last] (money already rounded to
-	cents by the database, dates ISO strings or None)."""
+	cents by the database, dates ISO strings or None). `days`: a dict kept across the rows of one read,
+	ISO date → (date, days before as_of) — 100,000 customers share a few thousand purchase dates."""
 	customer, lifetime, window, wcount, lcount, first, last = values
 	count = int(wcount or 0)
 	window_spend = float(window or 0) + 0.0
-	first_d = date.fromisoformat(first) if first else None
-	last_d = date.fromisoformat(last) if last else None
+	if days is None:
+		days = {}
+	first_d = first_ago = last_d = last_ago = None
+	if first:
+		known = days.get(first)
+		if known is None:
+			d = date.fromisoformat(first)
+			known = days[first] = (d, (as_of - d).days)
+		first_d, first_ago = known
+	if last:
+		known = days.get(last)
+		if known is None:
+			d = date.fromisoformat(last)
+			known = days[last] = (d, (as_of - d).days)
+		last_d, last_ago = known
 	return Metrics(
 		customer=customer,
 		window_spend=window_spend,
@@ -123,7 +140,21 @@ def metrics_from_packed(values: Sequence, as_of: date, rounding: Rounding = mone
 		lifetime_invoice_count=int(lcount or 0),
 		first_purchase_date=first_d,
 		last_purchase_date=last_d,
-		recency_days=(as_of - last_d).days if last_d else None,
+		recency_days=last_ago,
 		average_order_value=average(window_spend, count, rounding),
-		days_since_first_purchase=(as_of - first_d).days if first_d else None,
+		days_since_first_purchase=first_ago,
 	)
+
+
+def nearest_cents(tie_rounding: Rounding) -> Rounding:
+	"""Round to cents as `tie_rounding` does, calling it only near a tie (x.xx5): away from a tie every
+	rounding method gives the nearest cent, which round() gives (correctly rounded) in a fraction of the
+	time of ERPNext's flt with a rounding method."""
+
+	def rounding(value: float) -> float:
+		scaled = value * 100
+		if abs(scaled - math.floor(scaled) - 0.5) > 1e-4:
+			return round(value, 2)
+		return tie_rounding(value)
+
+	return rounding

@@ -10,7 +10,9 @@ and FirstTiering, the same decisions for archives about to be inserted (set-base
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 from collections.abc import Iterable
 from datetime import date
 from hashlib import md5
@@ -72,6 +74,8 @@ def retier(
 	ranks = tier_ranks()
 	predicted = predictions.used_by(rule_set)  # conditions on p_alive etc. read them from the archives
 	full = every and (total > CHUNK or replica.configured())
+	states = {}  # (tier, pending since, locked) → its R.Current, shared by the archives in that state
+	streamed = None
 	if full:
 		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
 		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
@@ -79,22 +83,41 @@ def retier(
 		if metrics_read and metrics_read[:4] == (rule_set.name, rule_set.window_days, company, as_of):
 			started, all_metrics = metrics_read[4:]
 			stats["metrics_read_on"] = "caller's pass"
+			alongside = None
 		else:
 			started = now_datetime()  # the site's time zone, as `modified` is
+			alongside = AlongsideRead() if AlongsideRead.possible() else None
+			# archives are evaluated while the aggregate still streams in, once the second connection
+			# has read them (predicted metrics are read by query, which a streaming read rules out)
+			streamed = (
+				StreamedPass(alongside, rule_set, ranks, as_of, states)
+				if alongside and not predicted
+				else None
+			)
 			with replica.reading_replica() as on_replica:
-				all_metrics = fetch_metrics_packed(as_of, rule_set.window_days, None, company)
+				all_metrics = fetch_metrics_packed(
+					as_of, rule_set.window_days, None, company, on_batch=streamed.take if streamed else None
+				)
 			stats["metrics_read_on"] = "replica" if on_replica else "primary"
 		all_mixed = {c for c, m in all_metrics.items() if m.mixed_currencies}
 	done = 0
-	states = {}  # (tier, pending since, locked) → its R.Current, shared by the archives in that state
 	if full:
 		# Every archive read WITHOUT locks and evaluated; only those whose stored values differ from what
 		# the engine would write are then read again under row locks, chunk by chunk, re-evaluated on
 		# what they hold then (a lock or an invoice committed meanwhile included) and written. On a
 		# steady night almost nothing differs: no row is locked, nobody waits at all.
-		names, seen = [], 0
-		for chunk in unlocked_chunks():
+		names, seen, handled = [], 0, set()
+		if streamed is not None:
+			first_pass = streamed.finish()
+			if first_pass is not None:
+				names, handled = streamed.candidates, streamed.handled
+		else:
+			first_pass = alongside.result() if alongside else None
+		stats["first_pass_read_on"] = "second connection" if first_pass is not None else "this connection"
+		for chunk in first_pass if first_pass is not None else unlocked_chunks():
 			seen += len(chunk)
+			if handled:
+				chunk = [r for r in chunk if r[0] not in handled]
 			mixed = {r[1] for r in chunk if r[1] in all_mixed} if all_mixed else set()
 			if mixed:
 				chunk = [r for r in chunk if r[1] not in mixed]
@@ -107,7 +130,9 @@ def retier(
 				for row, m, d in zip(chunk, m_list, decisions, strict=True)
 				if _digest(d, m, labels) != row[5]
 			)
+		names.sort()  # the order row locks are taken in
 		stats["evaluated"] = seen
+		stats["evaluated_while_streaming"] = len(handled)
 		stats["written_under_lock"] = len(names)
 		total = len(names)
 	for chunk in locked_chunks(names):
@@ -181,17 +206,127 @@ def _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states):
 UNLOCKED_CHUNK = 20000  # archives per read of the first, lock-free pass of a full run
 
 
-def unlocked_chunks():
+def unlocked_chunks(db=None):
 	"""Every archive's packed row, UNLOCKED_CHUNK at a time by primary-key range, without row locks."""
 	last = None
 	while True:
-		chunk = fetch_archives_packed(after=last, limit=UNLOCKED_CHUNK)
+		chunk = fetch_archives_packed(after=last, limit=UNLOCKED_CHUNK, db=db)
 		if not chunk:
 			return
 		last = chunk[-1][0]
 		yield chunk
 		if len(chunk) < UNLOCKED_CHUNK:
 			return
+
+
+class AlongsideRead:
+	"""A full run's first pass read on a second connection to the primary, in a thread, while this
+	connection aggregates the invoices: the database works on both at once (the aggregate keeps one core
+	busy, the archives' read another) and this process unpacks the archives' rows while it waits for
+	the aggregate's. Only when this transaction has written nothing: a second connection sees committed
+	rows only (a caller's own uncommitted archives would be missed; then the pass reads here). Any
+	failure to connect or read falls back to reading here."""
+
+	def __init__(self):
+		self.chunks, self.error = None, None
+		context = contextvars.copy_context()  # frappe.conf for the thread; it touches nothing else of frappe
+		self.thread = threading.Thread(target=context.run, args=(self._read,), daemon=True)
+		self.thread.start()
+
+	@staticmethod
+	def possible() -> bool:
+		return not frappe.db.transaction_writes and not frappe.conf.get("crm_archive_one_connection")
+
+	def _read(self):
+		from frappe.database import get_db
+
+		conf = frappe.conf
+		try:
+			db = get_db(
+				socket=conf.db_socket,
+				host=conf.db_host,
+				port=conf.db_port,
+				user=conf.db_name,
+				password=conf.db_password,
+				cur_db_name=conf.db_name,
+			)
+			db.connect()
+			try:
+				self.chunks = list(unlocked_chunks(db))
+			finally:
+				db.close()
+		except Exception as e:
+			self.error = e
+
+	def result(self) -> list | None:
+		self.thread.join()
+		if self.error is not None:
+			frappe.logger("crm_archive").warning(f"full re-tier: first pass read here ({self.error!r})")
+			return None
+		return self.chunks
+
+
+class StreamedPass:
+	"""A full run's first pass done while the aggregate streams in: each batch of customers' metrics is
+	evaluated against their archives (read on the second connection) as it arrives, so the evaluation
+	runs while the database is still aggregating; batches that arrive before the archives are read wait
+	in a backlog. What it never saw (archives without a customer or without invoices, customers of more
+	than one company) the caller evaluates after the aggregate."""
+
+	def __init__(self, alongside: AlongsideRead, rule_set, ranks, as_of, states):
+		self.alongside, self.rule_set, self.ranks, self.as_of, self.states = (
+			alongside,
+			rule_set,
+			ranks,
+			as_of,
+			states,
+		)
+		self.labels = _rule_labels(rule_set)
+		self.chunks = self.by_customer = None
+		self.failed = False
+		self.backlog: list = []
+		self.handled: set[str] = set()
+		self.candidates: list[str] = []
+
+	def take(self, batch: list[Metrics]):
+		if self.failed:
+			return
+		if self.by_customer is None:
+			if self.alongside.thread.is_alive():
+				self.backlog.extend(batch)
+				return
+			if not self._index():
+				return
+			batch, self.backlog = self.backlog + batch, []
+		rows, metrics = [], {}
+		for m in batch:
+			row = self.by_customer.get(m.customer)
+			if row is not None:
+				rows.append(row)
+				metrics[m.customer] = m
+		if not rows:
+			return
+		m_list, decisions = _evaluate(
+			rows, metrics, self.rule_set, self.ranks, self.as_of, False, self.states
+		)
+		for row, m, d in zip(rows, m_list, decisions, strict=True):
+			self.handled.add(row[0])
+			if _digest(d, m, self.labels) != row[5]:
+				self.candidates.append(row[0])
+
+	def _index(self) -> bool:
+		self.chunks = self.alongside.result()
+		if self.chunks is None:
+			self.failed = True
+			return False
+		self.by_customer = {row[1]: row for chunk in self.chunks for row in chunk if row[1]}
+		return True
+
+	def finish(self) -> list | None:
+		"""The archives' chunks after the backlog is evaluated; None when the second read failed."""
+		if self.by_customer is None and not self.failed:
+			self.take([])
+		return None if self.failed else self.chunks
 
 
 def _rule_labels(rule_set: R.RuleSet) -> dict:

@@ -11,7 +11,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import add_days, flt
 
-from crm_archive.tiering.metrics import Metrics, metrics_from_packed, metrics_from_row
+from crm_archive.tiering.metrics import Metrics, metrics_from_packed, metrics_from_row, nearest_cents
 
 METRIC_FIELDS = (
 	"window_spend",
@@ -66,11 +66,20 @@ def fetch_metric_rows(
 	return metric_query(as_of, window_days, customers, company).run(as_dict=True)
 
 
+STREAM_BATCH = 2000  # customers handed to on_batch at a time while the aggregate streams
+
+
 def fetch_metrics_packed(
-	as_of: date, window_days: int, customers: Iterable[str] | None = None, company: str | None = None
+	as_of: date,
+	window_days: int,
+	customers: Iterable[str] | None = None,
+	company: str | None = None,
+	on_batch=None,
 ) -> dict[str, Metrics]:
 	"""The engine's read: the same aggregate, each row packed into one string by the database (the pure
-	Python driver's per-column decoding is most of the cost at 100k customers)."""
+	Python driver's per-column decoding is most of the cost at 100k customers). `on_batch`: for every
+	customer, called with lists of Metrics while the rows still stream in (customers invoiced by more
+	than one company are left out: whether their currencies mix is known only at the end)."""
 	if customers is not None:
 		customers = list(customers)
 		if not customers:
@@ -103,17 +112,29 @@ def fetch_metrics_packed(
 	splits = 7 if spans else 6
 	out = {}
 	spanning = []
+	days = {}  # ISO date → (date, days before as_of), shared by the rows
 
 	def unpack(rows):
+		batch = []
 		for (packed,) in rows:
 			parts = packed.split(sep, splits)
 			customer = parts[-1]
 			lifetime, window, wcount, lcount, first, last = parts[:6]
-			out[customer] = metrics_from_packed(
-				(customer, lifetime, window, wcount, lcount, first or None, last or None), as_of, rounding
+			m = out[customer] = metrics_from_packed(
+				(customer, lifetime, window, wcount, lcount, first or None, last or None),
+				as_of,
+				rounding,
+				days,
 			)
 			if spans and parts[6] != "1":
 				spanning.append(customer)
+			elif on_batch is not None:
+				batch.append(m)
+				if len(batch) >= STREAM_BATCH:
+					on_batch(batch)
+					batch = []
+		if batch:
+			on_batch(batch)
 
 	if customers is None:
 		# every customer: the rows are unpacked as the database sends them (an unbuffered cursor), so
@@ -147,7 +168,7 @@ def customers_mixing_currencies(customers: list[str]) -> list[str]:
 def money_rounding():
 	"""ERPNext's currency rounding: flt(value, 2) under the System Settings' rounding method."""
 	method = frappe.get_system_settings("rounding_method") or "Banker's Rounding (legacy)"
-	return lambda value: flt(value, 2, method)
+	return nearest_cents(lambda value: flt(value, 2, method))
 
 
 def fetch_metrics(
@@ -190,6 +211,7 @@ def fetch_archives_packed(
 	for_update: bool = False,
 	after: str | None = None,
 	limit: int | None = None,
+	db=None,
 ) -> list[tuple]:
 	"""(name, customer, tier, tier_pending_since, tier_locked, signature) per archive; the signature packs
 	every value the engine writes, so unchanged archives are skipped by one string comparison.
@@ -226,7 +248,8 @@ def fetch_archives_packed(
 	# The whole chunk as one row (rows joined by char(30)) with its row count: the pure Python driver's
 	# per-row decoding was most of the read. A text holding char(30) would split into more rows than
 	# counted: then (and on any doubt) the chunk is read again one row per archive.
-	count, joined = frappe.db.sql(
+	db = db or frappe.db  # (a full run's first pass reads on a second connection: engine.AlongsideRead)
+	count, joined = db.sql(
 		f"""set statement group_concat_max_len = {GROUP_CONCAT_MAX} for
 		select count(*), group_concat(`p` order by `name` separator '\x1e')
 		from (select {packed} as `p`, `name` from `tabCustomer Archive` {where}{lock}) t""",
@@ -235,7 +258,7 @@ def fetch_archives_packed(
 	rows = joined.split(chr(30)) if joined else []
 	if len(rows) != count:
 		order = "" if limit is not None else " order by `name`"
-		rows = frappe.db.sql_list(f"select {packed} from `tabCustomer Archive` {where}{order}{lock}", values)
+		rows = db.sql_list(f"select {packed} from `tabCustomer Archive` {where}{order}{lock}", values)
 	out = []
 	for packed_row in rows:
 		locked, pending, digest, ln, lc, rest = packed_row.split(sep, 5)
