@@ -266,9 +266,16 @@ def child_retier(site: str, sites_path: str) -> dict:
 		# what a running worker has loaded already: the condition evaluator's safe_exec (with its HTML
 		# and RestrictedPython imports, 0.3-0.6 s in a fresh process) is not the re-tier's own time
 		"import frappe.utils.safe_exec\n"
+		# and the documents a worker has read before (the rule set, ranks, rounding, labels, metadata)
+		"from crm_archive.tiering.store import explain, queries, rule_sets\n"
+		"rule_sets.load_rule_set(); rule_sets.tier_ranks(); queries.money_rounding(); explain.metric_labels()\n"
+		"frappe.get_meta('Customer Archive'); frappe.db.rollback()\n"
 		"t = time.perf_counter(); stats = retier(trigger='Manual', commit=True); t = time.perf_counter() - t\n"
 		"frappe.db.commit()\n"
-		"print('RESULT ' + json.dumps({'seconds': t, 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **stats}))\n"
+		# peak RSS of this process (VmHWM): ru_maxrss would start at the parent's RSS (Linux keeps it
+		# across exec), which after building the dataset is larger than the re-tier's own
+		"rss = int(next(x for x in open('/proc/self/status') if x.startswith('VmHWM:')).split()[1]) / 1024\n"
+		"print('RESULT ' + json.dumps({'seconds': t, 'max_rss_mb': rss, **stats}))\n"
 	)
 	return run_child(code, sites_path)
 

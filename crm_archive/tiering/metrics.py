@@ -60,6 +60,9 @@ class Metrics:
 	expected_purchases_90d: float | None = None  # expected purchase days in the next 90 days
 	clv_12m: float | None = None  # discounted expected spend of the next 12 months, company currency
 	mixed_currencies: bool = False  # invoiced by companies keeping different currencies: sums meaningless
+	# the database's text of window spend, lifetime spend, invoice count, first and last purchase, as the
+	# engine's aggregate gave them (compared with the stored values' text without formatting numbers)
+	texts: tuple | None = None
 
 	def as_dict(self) -> dict:
 		# the fields in their order, as dataclasses.asdict gives them, without its deep copy of each
@@ -70,7 +73,7 @@ class Metrics:
 		return d
 
 
-_AS_DICT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "mixed_currencies")
+_AS_DICT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name not in ("mixed_currencies", "texts"))
 
 
 def empty_metrics(customer: str) -> Metrics:
@@ -143,6 +146,7 @@ def metrics_from_packed(
 		recency_days=last_ago,
 		average_order_value=average(window_spend, count, rounding),
 		days_since_first_purchase=first_ago,
+		texts=(window or "0.00", lifetime or "0.00", wcount or "0", first or "", last or ""),
 	)
 
 

@@ -337,18 +337,21 @@ def _rule_labels(rule_set: R.RuleSet) -> dict:
 
 
 def _digest(d: R.Decision, m: Metrics, labels: dict) -> str:
-	"""md5 of signature(engine_values(d, m, rule_set)), built without the dict: what fetch_archives_packed
-	gives of the stored values, so an archive is written only when they differ."""
-	pending, first, last = d.pending_since, m.first_purchase_date, m.last_purchase_date
-	return md5(
-		(
-			f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|"
-			f"{labels[id(d.rule)]}|{(m.window_spend or 0.0) + 0.0:.2f}|"
-			f"{(m.lifetime_spend or 0.0) + 0.0:.2f}|{m.invoice_count}|"
-			f"{(m.average_order_value or 0.0) + 0.0:.2f}|{first.isoformat() if first else ''}|"
-			f"{last.isoformat() if last else ''}"
-		).encode()
-	).hexdigest()
+	"""signature(engine_values(d, m, rule_set)), built without the dict: the text fetch_archives_packed
+	gives of the stored values, so an archive is written only when they differ. The aggregate's own text
+	of the sums, count and dates when it gave them (MariaDB writes a decimal rounded to cents as it
+	writes the stored one), else the numbers formatted here."""
+	pending = d.pending_since
+	head = f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|{labels[id(d.rule)]}"
+	aov = f"{(m.average_order_value or 0.0) + 0.0:.2f}"
+	if m.texts is not None:
+		window, lifetime, count, first, last = m.texts
+		return f"{head}|{window}|{lifetime}|{count}|{aov}|{first}|{last}"
+	first, last = m.first_purchase_date, m.last_purchase_date
+	return (
+		f"{head}|{(m.window_spend or 0.0) + 0.0:.2f}|{(m.lifetime_spend or 0.0) + 0.0:.2f}|{m.invoice_count}|"
+		f"{aov}|{first.isoformat() if first else ''}|{last.isoformat() if last else ''}"
+	)
 
 
 def locked_chunks(names: list[str] | None):

@@ -235,14 +235,14 @@ def fetch_archives_packed(
 		values["limit"] = int(limit)
 	# One string per row, in a form no name can break: the fixed-format fields first, then the lengths
 	# of the free-text ones, then those texts (sliced by length, never split); the values the engine
-	# writes travel as one MD5 digest of their packing (compared with the digest of what it would write).
-	packed = """concat_ws(char(31), `tier_locked`, ifnull(`tier_pending_since`, ''),
-			md5(concat_ws('|', ifnull(`tier`, ''), ifnull(`qualified_tier`, ''),
+	# writes travel as their packing, compared with the packing of what it would write (engine._digest).
+	written = """concat_ws('|', ifnull(`tier`, ''), ifnull(`qualified_tier`, ''),
 				ifnull(`tier_pending_since`, ''), ifnull(`tier_rule`, ''), round(`window_spend`, 2),
 				round(`lifetime_spend`, 2), `invoice_count`, round(`average_order_value`, 2),
-				ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, ''))),
-			char_length(`name`), char_length(ifnull(`customer`, '')),
-			`name`, ifnull(`customer`, ''), ifnull(`tier`, ''))"""
+				ifnull(`first_purchase_date`, ''), ifnull(`last_purchase_date`, ''))"""
+	packed = f"""concat_ws(char(31), `tier_locked`, ifnull(`tier_pending_since`, ''),
+			char_length({written}), char_length(`name`), char_length(ifnull(`customer`, '')),
+			{written}, `name`, ifnull(`customer`, ''), ifnull(`tier`, ''))"""
 	lock = " for update" if for_update else ""
 	sep = chr(31)
 	# The whole chunk as one row (rows joined by char(30)) with its row count: the pure Python driver's
@@ -261,10 +261,12 @@ def fetch_archives_packed(
 		rows = db.sql_list(f"select {packed} from `tabCustomer Archive` {where}{order}{lock}", values)
 	out = []
 	for packed_row in rows:
-		locked, pending, digest, ln, lc, rest = packed_row.split(sep, 5)
-		ln, lc = int(ln), int(lc)
+		locked, pending, lw, ln, lc, rest = packed_row.split(sep, 5)
+		lw, ln, lc = int(lw), int(ln), int(lc)
+		stored = rest[:lw]
+		rest = rest[lw + 1 :]
 		name, customer, tier = rest[:ln], rest[ln + 1 : ln + 1 + lc], rest[ln + lc + 2 :]
-		out.append((name, customer or None, tier or None, pending or None, locked == "1", digest))
+		out.append((name, customer or None, tier or None, pending or None, locked == "1", stored))
 	return out
 
 
