@@ -149,10 +149,14 @@ def on_archive_rename(doc, method=None, old=None, new=None, merge=False):
 
 
 def on_todo_change(doc, method=None):
+	before = doc.get_doc_before_save()
+	if doc.get("crm_reminder") and (before is None or before.get("crm_reminder")):
+		# a reminder grants nothing, before or after: nothing to recompute (the nightly reminders insert
+		# one per due archive; recomputing its archive's rows for each was most of a first night's time)
+		return
 	archives = set()
 	if doc.reference_type == "Customer Archive":
 		archives.add(doc.reference_name)
-	before = doc.get_doc_before_save()
 	if before and before.reference_type == "Customer Archive":
 		archives.add(before.reference_name)
 	refresh(archives)
