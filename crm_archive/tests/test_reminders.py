@@ -1,3 +1,5 @@
+import json
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
@@ -34,8 +36,19 @@ class TestReminders(FrappeTestCase):
 		stats = run_daily(today)
 		self.assertEqual(self.reasons(archive.name), ["birthday", "cadence", "follow_up"])
 		self.assertEqual(stats["created"], 3)
-		todo = frappe.get_all("ToDo", {"reference_name": archive.name, "status": "Open"}, ["allocated_to"])
+		todo = frappe.get_all(
+			"ToDo",
+			{"reference_name": archive.name, "status": "Open"},
+			["name", "allocated_to", "assigned_by", "assigned_by_full_name", "date", "priority"],
+		)
 		self.assertEqual({t.allocated_to for t in todo}, {"Administrator"})
+		self.assertEqual({(t.assigned_by, t.date) for t in todo}, {("Administrator", today)})
+		self.assertEqual(sorted(t.priority for t in todo), ["High", "Medium", "Medium"])
+		# the archive's assignment list is what ToDo's own save would write
+		written = frappe.db.get_value("Customer Archive", archive.name, "_assign")
+		frappe.get_doc("ToDo", todo[0].name).update_in_reference()
+		self.assertEqual(written, frappe.db.get_value("Customer Archive", archive.name, "_assign"))
+		self.assertEqual(json.loads(written), ["Administrator"] * 3)
 		# a second run makes no duplicates
 		self.assertEqual(run_daily(today)["created"], 0)
 		self.assertEqual(len(open_reminders([archive.name])), 3)
