@@ -15,7 +15,6 @@ import json
 import threading
 from collections.abc import Iterable
 from datetime import date
-from hashlib import md5
 
 import frappe
 from frappe import _
@@ -107,6 +106,7 @@ def retier(
 		# what they hold then (a lock or an invoice committed meanwhile included) and written. On a
 		# steady night almost nothing differs: no row is locked, nobody waits at all.
 		names, seen, handled = [], 0, set()
+		labels = _rule_labels(rule_set)
 		if streamed is not None:
 			first_pass = streamed.finish()
 			if first_pass is not None:
@@ -123,13 +123,7 @@ def retier(
 				chunk = [r for r in chunk if r[1] not in mixed]
 				stats["mixed_currencies"] += len(mixed)
 				mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
-			m_list, decisions = _evaluate(chunk, all_metrics, rule_set, ranks, as_of, predicted, states)
-			labels = _rule_labels(rule_set)
-			names.extend(
-				row[0]
-				for row, m, d in zip(chunk, m_list, decisions, strict=True)
-				if _digest(d, m, labels) != row[5]
-			)
+			names.extend(_would_change(chunk, all_metrics, rule_set, ranks, as_of, predicted, states, labels))
 		names.sort()  # the order row locks are taken in
 		stats["evaluated"] = seen
 		stats["evaluated_while_streaming"] = len(handled)
@@ -201,6 +195,14 @@ def _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states):
 			)
 		current[m.customer] = state
 	return m_list, R.evaluate(m_list, rule_set, current, ranks, as_of, safe_condition)
+
+
+def _would_change(chunk, metrics, rule_set, ranks, as_of, predicted, states, labels) -> list[str]:
+	"""Names of these (unlocked) archive rows whose stored values differ from what the engine would write."""
+	m_list, decisions = _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states)
+	return [
+		row[0] for row, m, d in zip(chunk, m_list, decisions, strict=True) if _digest(d, m, labels) != row[5]
+	]
 
 
 UNLOCKED_CHUNK = 20000  # archives per read of the first, lock-free pass of a full run
@@ -306,13 +308,12 @@ class StreamedPass:
 				metrics[m.customer] = m
 		if not rows:
 			return
-		m_list, decisions = _evaluate(
-			rows, metrics, self.rule_set, self.ranks, self.as_of, False, self.states
+		self.handled.update(row[0] for row in rows)
+		self.candidates.extend(
+			_would_change(
+				rows, metrics, self.rule_set, self.ranks, self.as_of, False, self.states, self.labels
+			)
 		)
-		for row, m, d in zip(rows, m_list, decisions, strict=True):
-			self.handled.add(row[0])
-			if _digest(d, m, self.labels) != row[5]:
-				self.candidates.append(row[0])
 
 	def _index(self) -> bool:
 		self.chunks = self.alongside.result()
@@ -337,12 +338,13 @@ def _rule_labels(rule_set: R.RuleSet) -> dict:
 
 
 def _digest(d: R.Decision, m: Metrics, labels: dict) -> str:
-	"""signature(engine_values(d, m, rule_set)), built without the dict: the text fetch_archives_packed
-	gives of the stored values, so an archive is written only when they differ. The aggregate's own text
-	of the sums, count and dates when it gave them (MariaDB writes a decimal rounded to cents as it
+	"""The text fetch_archives_packed gives of the stored values, built from what the engine would write
+	(engine_values without the dict), so an archive is written only when they differ. The aggregate's own
+	text of the sums, count and dates when it gave them (MariaDB writes a decimal rounded to cents as it
 	writes the stored one), else the numbers formatted here."""
 	pending = d.pending_since
-	head = f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending.isoformat() if pending else ''}|{labels[id(d.rule)]}"
+	pending = pending.isoformat() if pending else ""
+	head = f"{d.new_tier or ''}|{d.qualified_tier or ''}|{pending}|{labels[id(d.rule)]}"
 	aov = f"{(m.average_order_value or 0.0) + 0.0:.2f}"
 	if m.texts is not None:
 		window, lifetime, count, first, last = m.texts

@@ -273,31 +273,6 @@ def fetch_archives_packed(
 GROUP_CONCAT_MAX = 64 * 1024 * 1024  # a chunk's rows as one string (2,000 rows: about 170 KB)
 
 
-def signature(new: dict) -> str:
-	"""The same packing as fetch_archives_packed, from the values the engine would write."""
-
-	def money(v):
-		return f"{(v or 0.0) + 0.0:.2f}"
-
-	def iso(v):
-		return v.isoformat() if v else ""
-
-	return "|".join(
-		(
-			new["tier"] or "",
-			new["qualified_tier"] or "",
-			iso(new["tier_pending_since"]),
-			new["tier_rule"] or "",
-			money(new["window_spend"]),
-			money(new["lifetime_spend"]),
-			str(new["invoice_count"]),
-			money(new["average_order_value"]),
-			iso(new["first_purchase_date"]),
-			iso(new["last_purchase_date"]),
-		)
-	)
-
-
 def invoiced_since(started, customers: list[str]) -> list[str]:
 	"""Of these customers, those with a Sales Invoice submitted, cancelled or changed since `started`
 	(ERPNext sets `modified` on each; the column is indexed)."""
