@@ -113,6 +113,14 @@ def sql_row_renderer():
 	return render
 
 
+def rendered_rows(rows) -> list[_Rendered]:
+	"""Rows written as SQL literals "(v1, v2, …)" (sql_row_renderer) to pass as a statement's values, one
+	%s placeholder a row: the connection writes each as it is."""
+	render = sql_row_renderer()
+	frappe.db._conn.encoders.setdefault(_Rendered, lambda value, mapping=None: value.sql)
+	return [_Rendered(render(row)) for row in rows]
+
+
 def insert_rendered(table: str, fields, rows: list[str], per_statement: int = 1000, ignore: bool = False):
 	"""Multi-row INSERTs of rows already written as SQL literals (sql_row_renderer); each statement goes
 	through frappe.db.sql with one placeholder a row, the rows passed through by the connection."""

@@ -95,6 +95,9 @@ def child(call: str, as_of) -> dict:
 		f"frappe.init(site={site!r}, sites_path={sites_path!r}); frappe.connect()\n"
 		"frappe.set_user('Administrator')\n"
 		"from crm_archive.safeguards import install; install()\n"
+		# what a running worker has loaded already (as benchmark.child_retier): the condition evaluator's
+		# safe_exec with its RestrictedPython imports
+		"import frappe.utils.safe_exec\n"
 		f"mods = [importlib.import_module(m) for m in {preload!r}]\n"
 		"nightly, incremental = mods[0], mods[-1]\n"
 		"for d in ('Customer Archive', 'Customer', 'Sales Invoice', 'ToDo', 'Customer Tier'):\n"

@@ -291,6 +291,128 @@ class TestTierEmailGroups(FrappeTestCase):
 		)
 
 
+class TestTierEmailGroupsOnEdit(FrappeTestCase):
+	def test_a_changed_email_takes_its_place_in_the_group(self):
+		make_rule_set("_Email Edit Rules", grace=0)
+		customer = make_customer("_Mail Edit")
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Mail Edit",
+				"customer": customer,
+				"email_id": "mail.old@example.com",
+			}
+		)
+		doc.flags.ignore_duplicates = True
+		doc.insert(ignore_permissions=True)
+		make_sales_invoice(customer, 40000)
+		engine.retier(archives=[doc.name], trigger="Manual")
+		group = benefits.email_group_title(frappe.db.get_value("Customer Archive", doc.name, "tier"))
+
+		def members():
+			return set(
+				frappe.get_all(
+					"Email Group Member",
+					{"email_group": group, "email": ("like", "mail.%"), "unsubscribed": 0},
+					pluck="email",
+				)
+			)
+
+		self.assertEqual(members(), {"mail.old@example.com"})
+		doc.reload()
+		doc.email_id = "mail.new@example.com"
+		doc.save(ignore_permissions=True)
+		# the old address no longer belongs to any archive of the tier: it leaves, the new one joins
+		self.assertEqual(members(), {"mail.new@example.com"})
+		self.assertEqual(
+			frappe.db.get_value("Email Group", group, "total_subscribers"),
+			frappe.db.count("Email Group Member", {"email_group": group, "unsubscribed": 0}),
+		)
+		# and both run against a full sync, which finds nothing left to do
+		self.assertTrue(benefits.email_groups_check()(frappe.db))
+
+
+class TestEmailGroupsCheckedAlongside(FrappeTestCase):
+	"""A full re-tier checks the tiers' Email Groups on its second connection while it aggregates and
+	syncs them only when a tier changed or the check found them out of step (engine.retier)."""
+
+	def test_a_steady_full_run_syncs_only_groups_out_of_step(self):
+		import threading
+		from unittest.mock import patch
+
+		make_rule_set("_Alongside Email Rules", grace=0)
+		customer = make_customer("_Mail Alongside")
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer Archive",
+				"full_name": "_Mail Alongside",
+				"customer": customer,
+				"email_id": "mail.alongside@example.com",
+			}
+		)
+		doc.flags.ignore_duplicates = True
+		doc.insert(ignore_permissions=True)
+		make_sales_invoice(customer, 40000)
+		# (a second archive: a full run's first pass is taken by more archives than a chunk holds)
+		other = frappe.get_doc({"doctype": "Customer Archive", "full_name": "_Mail Alongside Too"})
+		other.flags.ignore_duplicates = True
+		other.insert(ignore_permissions=True)
+
+		class HereRead(engine.AlongsideRead):
+			"""The second connection's read and check, made on this one (another cannot see these rows)."""
+
+			def __init__(self, then=None):
+				self.chunks, self.error = list(engine.unlocked_chunks()), None
+				self.then_result = then(frappe.db) if then else None
+				self.read = threading.Event()
+				self.read.set()
+				self.thread = threading.Thread(target=lambda: None)
+				self.thread.start()
+
+			@staticmethod
+			def possible():
+				return True
+
+		def full_run():
+			with patch.object(engine, "AlongsideRead", HereRead), patch.object(engine, "CHUNK", 1):
+				stats = engine.retier(trigger="Scheduled")
+			self.assertEqual(stats.get("first_pass_read_on"), "second connection", stats)
+			return stats
+
+		full_run()  # tiers every archive on the site; the groups synced
+		group = benefits.email_group_title(frappe.db.get_value("Customer Archive", doc.name, "tier"))
+		check = benefits.email_groups_check()
+		self.assertTrue(check(frappe.db))
+		steady = full_run()
+		self.assertEqual(steady["tier_changes"], 0)
+		self.assertEqual(steady["email_groups"], {"added": 0, "removed": 0, "in_step": True})
+
+		# a member deleted behind the app's back: the check finds it, the run puts it back
+		frappe.db.delete("Email Group Member", {"email_group": group, "email": "mail.alongside@example.com"})
+		self.assertFalse(check(frappe.db))
+		self.assertEqual(full_run()["email_groups"], {"added": 1, "removed": 0})
+		self.assertTrue(
+			frappe.db.exists(
+				"Email Group Member", {"email_group": group, "email": "mail.alongside@example.com"}
+			)
+		)
+		# a subscribed member no archive of the tier has: found and removed
+		frappe.get_doc(
+			{"doctype": "Email Group Member", "email_group": group, "email": "mail.stray@example.com"}
+		).insert(ignore_permissions=True)
+		self.assertFalse(check(frappe.db))
+		self.assertEqual(full_run()["email_groups"], {"added": 0, "removed": 1})
+		self.assertTrue(check(frappe.db))
+
+		# a check that failed (no result) is no licence to skip: the run syncs
+		class FailedCheck(HereRead):
+			def __init__(self, then=None):
+				super().__init__(None)
+
+		with patch.object(engine, "AlongsideRead", FailedCheck), patch.object(engine, "CHUNK", 1):
+			self.assertEqual(engine.retier(trigger="Scheduled")["email_groups"], {"added": 0, "removed": 0})
+
+
 class TestTierBadge(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):

@@ -331,8 +331,10 @@ class TestFullRunFirstPass(FrappeTestCase):
 		class HereRead(engine.AlongsideRead):
 			"""The second read made on this connection (a second one cannot see this test's rows)."""
 
-			def __init__(self):
+			def __init__(self, then=None):
 				self.chunks, self.error = list(engine.unlocked_chunks()), None
+				self.read = threading.Event()
+				self.read.set()
 				self.thread = threading.Thread(target=lambda: None)
 				self.thread.start()
 				self.thread.join()

@@ -145,53 +145,84 @@ def sync_email_groups(archives: list[str] | None = None) -> dict:
 	if archives is not None and not archives:
 		return {"added": 0, "removed": 0}
 	ensure_email_groups()
-	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
+	sql = _membership_sql(archives is not None)
 	values = {"names": tuple(archives or ()), "now": now_datetime(), "user": frappe.session.user}
-	only = "and a.`name` in %(names)s" if archives is not None else ""
-	wanted = f"""select concat({prefix}, a.`tier`) as `email_group`, lower(trim(a.`email_id`)) as `email`
-		from `tabCustomer Archive` a
-		where ifnull(a.`tier`, '') != '' and ifnull(a.`email_id`, '') != '' and a.`no_marketing` = 0
-			and not exists (select 1 from `tabEmail Unsubscribe` u
-				where u.`global_unsubscribe` = 1 and u.`email` = a.`email_id`)"""
-	added = frappe.db.sql(
+	frappe.db.sql(
 		f"""insert ignore into `tabEmail Group Member` (`name`, `email_group`, `email`, `unsubscribed`,
 			`creation`, `modified`, `owner`, `modified_by`, `docstatus`, `idx`)
 		select md5(concat_ws('|', w.`email_group`, w.`email`)), w.`email_group`, w.`email`, 0,
 			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0
-		from ({wanted} {only}) w
-		where not exists (select 1 from `tabEmail Group Member` m
-			where m.`email_group` = w.`email_group` and m.`email` = w.`email`)
+		from {sql["missing"]}
 		group by w.`email_group`, w.`email`""",
 		values,
 	)
-	# subscribed rows in a tier group that no archive of that tier (without No Marketing) has the email
-	# of go; with `archives`, only rows of their emails are looked at
-	scope = (
-		"""and m.`email` in (select lower(trim(a.`email_id`)) from `tabCustomer Archive` a
-			where a.`name` in %(names)s)"""
-		if archives is not None
-		else ""
-	)
-	frappe.db.sql(
-		f"""delete m from `tabEmail Group Member` m
-		where m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0 {scope}
-			and not exists (select 1 from `tabCustomer Archive` a
-				where a.`email_id` = m.`email` and a.`no_marketing` = 0
-					and concat({prefix}, a.`tier`) = m.`email_group`)""",
-		values,
-	)
+	added = frappe.db.sql("select row_count()")[0][0]
+	frappe.db.sql(f"delete m from {sql['extra']}", values)
 	removed = frappe.db.sql("select row_count()")[0][0]
 	if not added and not removed:
 		return {"added": 0, "removed": 0}  # the counts stand (a save that changed no membership)
 	_count_subscribers()
-	return {"added": added or 0, "removed": removed}
+	return {"added": added, "removed": removed}
+
+
+def _membership_sql(scoped: bool) -> dict[str, str]:
+	"""The FROM … WHERE of the (group, email) pairs the tier groups lack ("missing", aliased w) and of the
+	subscribed members no archive of that tier keeps there ("extra", aliased m); `scoped`: only the
+	emails of the archives in %(names)s."""
+	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
+	only = "and a.`name` in %(names)s" if scoped else ""
+	wanted = f"""select concat({prefix}, a.`tier`) as `email_group`, lower(trim(a.`email_id`)) as `email`
+		from `tabCustomer Archive` a
+		where ifnull(a.`tier`, '') != '' and ifnull(a.`email_id`, '') != '' and a.`no_marketing` = 0
+			and not exists (select 1 from `tabEmail Unsubscribe` u
+				where u.`global_unsubscribe` = 1 and u.`email` = a.`email_id`) {only}"""
+	# with `names`, only rows of their emails are looked at
+	scope = (
+		"""and m.`email` in (select lower(trim(a.`email_id`)) from `tabCustomer Archive` a
+			where a.`name` in %(names)s)"""
+		if scoped
+		else ""
+	)
+	return {
+		"missing": f"""({wanted}) w
+		where not exists (select 1 from `tabEmail Group Member` m
+			where m.`email_group` = w.`email_group` and m.`email` = w.`email`)""",
+		"extra": f"""`tabEmail Group Member` m
+		where m.`email_group` like concat({prefix}, '%%') and m.`unsubscribed` = 0 {scope}
+			and not exists (select 1 from `tabCustomer Archive` a
+				where a.`email_id` = m.`email` and a.`no_marketing` = 0
+					and concat({prefix}, a.`tier`) = m.`email_group`)""",
+	}
+
+
+def email_groups_check():
+	"""A read-only check, for a full re-tier to run on its second connection while it aggregates: a
+	function of a database connection telling whether every tier's Email Group already holds exactly
+	what sync_email_groups() would make it hold (nothing to add, nothing to remove). The groups are
+	made here first (a new tier's group is then found lacking its members)."""
+	ensure_email_groups()
+	sql = _membership_sql(False)
+
+	def in_step(db) -> bool:
+		# (values given, so that '%%' is read as '%' as in the sync's statements)
+		return not db.sql(f"select 1 from {sql['missing']} limit 1", {}) and not db.sql(
+			f"select 1 from {sql['extra']} limit 1", {}
+		)
+
+	return in_step
 
 
 def forget_email_of(doc) -> int:
 	"""An archive is being deleted: its email leaves the tier groups no other archive (of that tier,
 	without No Marketing) keeps it in — at once, not at the next full re-tier. An unsubscribed member's
 	row stays (the unsubscription is kept). Returns the rows removed."""
-	email = (doc.get("email_id") or "").strip()
+	return forget_email(doc.get("email_id"), but=doc.name)
+
+
+def forget_email(email: str | None, but: str | None = None) -> int:
+	"""This email leaves the tier groups no archive (other than `but`) of that tier, without No Marketing,
+	keeps it in: an archive deleted, or an archive's old address after its email changed."""
+	email = (email or "").strip()
 	if not email:
 		return 0
 	prefix = frappe.db.escape(EMAIL_GROUP_PREFIX)
@@ -201,7 +232,7 @@ def forget_email_of(doc) -> int:
 			and not exists (select 1 from `tabCustomer Archive` a
 				where a.`name` != %(name)s and a.`email_id` = m.`email` and a.`no_marketing` = 0
 					and concat({prefix}, a.`tier`) = m.`email_group`)""",
-		{"email": email.lower(), "name": doc.name},
+		{"email": email.lower(), "name": but or ""},
 	)
 	removed = frappe.db.sql("select row_count()")[0][0]
 	if removed:

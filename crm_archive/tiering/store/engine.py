@@ -32,7 +32,7 @@ from crm_archive.tiering.store.queries import (
 	invoiced_since,
 )
 from crm_archive.tiering.store.rule_sets import load_rule_set, safe_condition, tier_ranks
-from crm_archive.utils import insert_logs
+from crm_archive.utils import insert_logs, rendered_rows
 
 CHUNK = 2000  # archives per locked chunk: a person's save waits at most for one chunk
 
@@ -46,6 +46,7 @@ def retier(
 	publish_progress: bool = False,
 	commit: bool = False,
 	metrics_read: tuple | None = None,
+	email_groups_of: Iterable[str] | None = None,
 ) -> dict:
 	"""Re-tier the archives of `customers` / `archives` (None and None: every archive). Idempotent.
 	`metrics_read`: (rule set, window, company, as of, when read, metrics) of a full aggregate pass the
@@ -55,7 +56,12 @@ def retier(
 	Chunk by chunk, each chunk's archives are read under row locks (SELECT … FOR UPDATE) together with
 	their customers' metrics, evaluated and written before the locks go: a manager's tier lock or an
 	invoice committed while a long run works is seen by the chunk that writes that archive, and a
-	person's save waits at most for one chunk (never for the run)."""
+	person's save waits at most for one chunk (never for the run).
+
+	Each tier's Email Group then follows for the archives re-tiered, or, with `email_groups_of`, for
+	those archives and the ones whose tier this run changed (the nightly re-tier: a tier is what the run
+	changes; an edit's email or No Marketing is synced by the archive's save, and the night passes the
+	archives edited since the last night)."""
 	loaded = load_rule_set()
 	if not loaded:
 		return {"evaluated": 0, "changed": 0, "skipped": "no active rule set"}
@@ -74,7 +80,8 @@ def retier(
 	predicted = predictions.used_by(rule_set)  # conditions on p_alive etc. read them from the archives
 	full = every and (total > CHUNK or replica.configured())
 	states = {}  # (tier, pending since, locked) → its R.Current, shared by the archives in that state
-	streamed = None
+	tier_changed: list[str] = []
+	streamed = alongside = None
 	if full:
 		# one pass over the covering index for everyone (a scan beats 50 IN-list lookups 3:1), on the
 		# site's replica when it has one; each chunk then reads again, on the primary, only the customers
@@ -85,7 +92,10 @@ def retier(
 			alongside = None
 		else:
 			started = now_datetime()  # the site's time zone, as `modified` is
-			alongside = AlongsideRead() if AlongsideRead.possible() else None
+			# and, on the same second connection, whether the tiers' Email Groups are in step already
+			alongside = (
+				AlongsideRead(then=benefits.email_groups_check()) if AlongsideRead.possible() else None
+			)
 			# archives are evaluated while the aggregate still streams in, once the second connection
 			# has read them (predicted metrics are read by query, which a streaming read rules out)
 			streamed = (
@@ -157,18 +167,36 @@ def retier(
 				stats["mixed_currencies"] += len(mixed)
 				mixed_examples.extend(sorted(mixed)[: 10 - len(mixed_examples)])
 		m_list, decisions = _evaluate(chunk, metrics, rule_set, ranks, as_of, predicted, states)
-		changed, tier_changes = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
+		changed, moved = apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference)
 		if not full:
 			stats["evaluated"] += len(chunk)
 		stats["changed"] += changed
-		stats["tier_changes"] += tier_changes
+		stats["tier_changes"] += len(moved)
+		tier_changed.extend(moved)
 		if commit:
 			frappe.db.commit()
 		if publish_progress:
 			done = min(done + locked_rows, total)
 			frappe.publish_progress(done * 100 / total, title=_("Re-tiering"), description=f"{done}/{total}")
 	# each tier's Email Group follows, once for the run (every archive of a full run, else these)
-	stats["email_groups"] = benefits.sync_email_groups(None if every else names)
+	if alongside is not None:
+		alongside.thread.join()  # (its check, when the first pass needed only its read)
+		if alongside.then_error is not None:
+			frappe.logger("crm_archive").warning(
+				f"full re-tier: Email Groups not checked ({alongside.then_error!r})"
+			)
+	if every and not tier_changed and alongside is not None and alongside.then_result is True:
+		# nothing changed tier, and the second connection found every group in step while this one
+		# aggregated: there is nothing to sync (a save changing an email syncs its own archive)
+		stats["email_groups"] = {"added": 0, "removed": 0, "in_step": True}
+	else:
+		if every:
+			synced = None
+		elif email_groups_of is not None:
+			synced = sorted({*email_groups_of, *tier_changed})
+		else:
+			synced = names
+		stats["email_groups"] = benefits.sync_email_groups(synced)
 	if commit:
 		frappe.db.commit()
 	if stats["mixed_currencies"]:
@@ -227,10 +255,14 @@ class AlongsideRead:
 	busy, the archives' read another) and this process unpacks the archives' rows while it waits for
 	the aggregate's. Only when this transaction has written nothing: a second connection sees committed
 	rows only (a caller's own uncommitted archives would be missed; then the pass reads here). Any
-	failure to connect or read falls back to reading here."""
+	failure to connect or read falls back to reading here. `then`: a function of the connection run on
+	it after the archives are read (its result in then_result; None when it failed)."""
 
-	def __init__(self):
-		self.chunks, self.error = None, None
+	then_result = then_error = None
+
+	def __init__(self, then=None):
+		self.chunks, self.error, self.then = None, None, then
+		self.read = threading.Event()  # set once the archives are read (or their read failed)
 		context = contextvars.copy_context()  # frappe.conf for the thread; it touches nothing else of frappe
 		self.thread = threading.Thread(target=context.run, args=(self._read,), daemon=True)
 		self.thread.start()
@@ -255,13 +287,25 @@ class AlongsideRead:
 			db.connect()
 			try:
 				self.chunks = list(unlocked_chunks(db))
+				self.read.set()
+				if self.then is not None:
+					try:
+						self.then_result = self.then(db)
+					except Exception as e:
+						self.then_error = e
 			finally:
 				db.close()
 		except Exception as e:
 			self.error = e
+		finally:
+			self.read.set()
 
-	def result(self) -> list | None:
-		self.thread.join()
+	def result(self, then_too: bool = True) -> list | None:
+		"""The archives' chunks (None when their read failed), once `then` has run too unless not then_too."""
+		if then_too:
+			self.thread.join()
+		else:
+			self.read.wait()
 		if self.error is not None:
 			frappe.logger("crm_archive").warning(f"full re-tier: first pass read here ({self.error!r})")
 			return None
@@ -294,7 +338,7 @@ class StreamedPass:
 		if self.failed:
 			return
 		if self.by_customer is None:
-			if self.alongside.thread.is_alive():
+			if not self.alongside.read.is_set():
 				self.backlog.extend(batch)
 				return
 			if not self._index():
@@ -316,7 +360,7 @@ class StreamedPass:
 		)
 
 	def _index(self) -> bool:
-		self.chunks = self.alongside.result()
+		self.chunks = self.alongside.result(then_too=False)
 		if self.chunks is None:
 			self.failed = True
 			return False
@@ -381,8 +425,9 @@ def archive_count() -> int:
 	return frappe.db.sql("select count(*) from `tabCustomer Archive`")[0][0]
 
 
-def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tuple[int, int]:
-	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change."""
+def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tuple[int, list[str]]:
+	"""Write what changed (tier, grace, metrics, explanation) in bulk and log each tier change. Returns
+	how many archives were written and the names of those whose tier changed."""
 	now = now_datetime()
 	user = frappe.session.user
 	labels = metric_labels()
@@ -397,12 +442,11 @@ def apply(chunk, m_list, decisions, rule_set, trigger, as_of, reference) -> tupl
 			logs.append(tier_change_log(row[0], d, m, rule_set, trigger, reference))
 	if updates:
 		bulk_update_archives(updates, now)
+	moved = [row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed]
 	if logs:
 		insert_logs(logs, now, user)
-		after_tier_changes(
-			[row[0] for row, d in zip(chunk, decisions, strict=True) if d.changed], trigger, reference
-		)
-	return len(updates), len(logs)
+		after_tier_changes(moved, trigger, reference)
+	return len(updates), moved
 
 
 def engine_values(d: R.Decision, m: Metrics, rule_set: R.RuleSet) -> dict:
@@ -525,22 +569,21 @@ UPDATE_COLUMNS = (
 
 
 def bulk_update_archives(updates: list[tuple[str, dict]], now):
-	"""UPDATE … JOIN a derived table of up to 1000 rows per statement (no per-archive statements, no DDL:
-	a temporary table would count as an implicit commit inside Frappe's transaction)."""
-	cols = ("name", *UPDATE_COLUMNS)
-	first = "SELECT " + ", ".join(f"%s AS `{c}`" for c in cols)
-	rest = "SELECT " + ", ".join(["%s"] * len(cols))
+	"""UPDATE … JOIN a table of values (VALUES rows named by a CTE) of up to 1000 archives per statement, the
+	rows written as SQL literals here (no per-archive statements, no DDL: a temporary table would count as
+	an implicit commit inside Frappe's transaction)."""
+	cols = ", ".join(f"`{c}`" for c in ("name", *UPDATE_COLUMNS))
 	sets = ", ".join(f"a.`{c}` = t.`{c}`" for c in UPDATE_COLUMNS)
 	for start in range(0, len(updates), 1000):
-		part = updates[start : start + 1000]
-		values = []
-		for name, new in part:
-			values.extend([name, *(new[c] for c in UPDATE_COLUMNS)])
-		derived = " UNION ALL ".join([first] + [rest] * (len(part) - 1))
+		rows = rendered_rows(
+			[name, *(new[c] for c in UPDATE_COLUMNS)] for name, new in updates[start : start + 1000]
+		)
 		frappe.db.sql(
-			f"""UPDATE `tabCustomer Archive` a JOIN ({derived}) t ON a.name = t.name
+			f"""UPDATE `tabCustomer Archive` a
+			JOIN (WITH t ({cols}) AS (VALUES {", ".join(["%s"] * len(rows))}) SELECT * FROM t) t
+				ON a.name = t.name
 			SET {sets}, a.`tier_updated_on` = %s,
 				a.`review_required` = coalesce(a.`flag_for_review` = 1 OR t.`tier` IN (
 					SELECT `name` FROM `tabCustomer Tier` WHERE `dedicated_account_manager` = 1), 0)""",
-			(*values, now),
+			(*rows, now),
 		)

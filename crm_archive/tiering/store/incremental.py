@@ -23,7 +23,6 @@ from crm_archive.tiering.store.engine import retier
 from crm_archive.tiering.store.rule_sets import load_rule_set
 
 SETTINGS = "CRM Archive Settings"
-IN_LIST = 1000  # names per IN list
 # `modified` is set when a save begins and seen when it commits: an invoice saved just before a night
 # began reading but committed after it is looked at again by the next night
 OVERLAP = timedelta(minutes=15)
@@ -70,7 +69,17 @@ def nightly_retier(as_of=None, full: bool | None = None, trigger: str = "Schedul
 		if reason is None:
 			sources = changed_archives(last, as_of, rule_set)
 			names = sorted(set().union(*sources.values()))
-			stats = retier(archives=names, trigger=trigger, as_of=as_of, commit=commit) if names else {}
+			stats = (
+				retier(
+					archives=names,
+					trigger=trigger,
+					as_of=as_of,
+					commit=commit,
+					email_groups_of=sources["edits"],
+				)
+				if names
+				else {}
+			)
 			stats = {"evaluated": 0, "changed": 0, "tier_changes": 0, **stats}
 			stats["mode"] = "incremental"
 			stats["sources"] = {s: len(v) for s, v in sources.items()}
@@ -102,25 +111,29 @@ def changed_archives(last: C.LastNight, as_of: date, rule_set) -> dict[str, set[
 	prev = last.as_of
 	since = last.started - OVERLAP
 	out: dict[str, set[str]] = {}
-	# invoices submitted, cancelled or returned since the last night began (ERPNext sets `modified`)
-	customers = set(
+	# invoices submitted, cancelled or returned since the last night began (ERPNext sets `modified`),
+	# their customers' archives found in the same statement
+	out["invoices"] = set(
 		frappe.db.sql_list(
-			"""select distinct `customer` from `tabSales Invoice` force index (`modified`)
-			where `modified` >= %s""",
+			"""select a.`name` from `tabCustomer Archive` a join (
+				select distinct `customer` from `tabSales Invoice` force index (`modified`)
+				where `modified` >= %s) s on s.`customer` = a.`customer`""",
 			since,
 		)
 	)
-	out["invoices"] = archives_of(customers)
 	window = set()
 	for lo, hi in C.window_ranges(prev, as_of, rule_set.window_days):
+		# the customers of a day's invoices from the (posting_date, docstatus, customer) index alone
 		window.update(
 			frappe.db.sql_list(
-				"""select distinct `customer` from `tabSales Invoice`
-				where `posting_date` between %s and %s and `docstatus` = 1""",
+				"""select a.`name` from `tabCustomer Archive` a join (
+					select distinct `customer` from `tabSales Invoice`
+					where `posting_date` between %s and %s and `docstatus` = 1) s
+					on s.`customer` = a.`customer`""",
 				(lo, hi),
 			)
 		)
-	out["window"] = archives_of(window)
+	out["window"] = window
 	recency = set()
 	for name, ks in (C.day_boundaries(rule_set) or {}).items():
 		field = C.DAY_COUNTERS[name]
@@ -145,17 +158,4 @@ def changed_archives(last: C.LastNight, as_of: date, rule_set) -> dict[str, set[
 			since,
 		)
 	)
-	return out
-
-
-def archives_of(customers: set[str]) -> set[str]:
-	customers = sorted(c for c in customers if c)
-	out = set()
-	for start in range(0, len(customers), IN_LIST):
-		out.update(
-			frappe.db.sql_list(
-				"select `name` from `tabCustomer Archive` where `customer` in %s",
-				(tuple(customers[start : start + IN_LIST]),),
-			)
-		)
 	return out

@@ -75,8 +75,11 @@ class CustomerArchive(Document):
 			self.has_value_changed("email_id") or self.has_value_changed("no_marketing")
 		):
 			# (a new archive joins its tier's group with its first re-tier)
-			from crm_archive.tiering.store.benefits import sync_email_groups
+			from crm_archive.tiering.store.benefits import forget_email, sync_email_groups
 
+			before = self.get_doc_before_save()
+			if before and self.has_value_changed("email_id"):
+				forget_email(before.email_id)  # the old address, unless another archive keeps it there
 			sync_email_groups([self.name])
 		if not self.flags.in_insert and not self.flags.lifecycle_trigger:
 			from crm_archive.reminders.store import close_reminders
