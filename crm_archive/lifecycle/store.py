@@ -167,13 +167,17 @@ def catch_up_purchases() -> int:
 			pluck="name",
 		)
 		moved += move_many(names, state, L.EXISTING, "Catch-up")
+	# each churned archive's churn date from the log's (event_type, to_value, customer_archive, timestamp)
+	# index: one range over the churn events, not a look-up into every churned archive's history; an
+	# archive churned without a log row is never won back here (its job decides)
 	won_back = frappe.db.sql_list(
 		"""select a.name from `tabCustomer Archive` a
+		join (select l.customer_archive, date(max(l.`timestamp`)) as churned_on
+			from `tabCustomer Archive Log` l
+			where l.event_type = 'Lifecycle Change' and l.to_value = %(churned)s
+			group by l.customer_archive) c on c.customer_archive = a.name
 		where a.lifecycle_state = %(churned)s and ifnull(a.customer, '') != ''
-			and a.last_purchase_date >= coalesce((
-				select date(max(l.`timestamp`)) from `tabCustomer Archive Log` l
-				where l.customer_archive = a.name and l.event_type = 'Lifecycle Change'
-					and l.to_value = %(churned)s), '9999-12-31')
+			and a.last_purchase_date >= c.churned_on
 		order by a.name""",
 		{"churned": L.CHURNED},
 	)

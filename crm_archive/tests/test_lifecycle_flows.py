@@ -89,6 +89,37 @@ class TestNightlyCatchUp(FrappeTestCase):
 		daily()
 		self.assertEqual(len(self.moves(bought)), 1)
 
+	def test_a_purchase_after_the_churn_whose_job_was_lost_wins_the_archive_back(self):
+		from crm_archive.lifecycle.store import daily
+		from crm_archive.tiering.store.engine import retier
+
+		frappe.db.set_single_value("CRM Archive Settings", "churn_after_days", 180)
+		frappe.flags.crm_archive_hooks_off = True  # every invoice's after-commit job lost
+		try:
+			names = {}
+			for tag in ("Back", "Before", "Unlogged"):
+				name, customer = self.make(f"_Win {tag}")
+				make_sales_invoice(customer, 900, posting_date=add_days(nowdate(), -400))
+				names[tag] = (name, customer)
+			retier(archives=[n for n, _c in names.values()], trigger="Scheduled")
+			for name, _c in names.values():
+				frappe.db.set_value("Customer Archive", name, "lifecycle_state", "Existing")
+			daily()  # all three churn, each with its log row
+			unlogged = names["Unlogged"][0]
+			frappe.db.delete("Customer Archive Log", {"customer_archive": unlogged})
+			make_sales_invoice(names["Back"][1], 500)  # today: after the churn
+			make_sales_invoice(names["Before"][1], 500, posting_date=add_days(nowdate(), -1))  # entered late
+			make_sales_invoice(names["Unlogged"][1], 500)
+		finally:
+			frappe.flags.crm_archive_hooks_off = False
+		retier(archives=[n for n, _c in names.values()], trigger="Scheduled")
+		daily()
+		self.assertEqual(self.state(names["Back"][0]), "Existing")
+		self.assertIn(("Churned", "Existing", "Catch-up"), self.moves(names["Back"][0]))
+		self.assertEqual(self.state(names["Before"][0]), "Churned")
+		# without its churn on record the pass cannot tell when it churned: it leaves it to the invoice's job
+		self.assertEqual(self.state(unlogged), "Churned")
+
 	def test_statements_do_not_grow_with_the_archives_moved(self):
 		from crm_archive.lifecycle.store import daily
 
