@@ -291,21 +291,23 @@ class TestTierEmailGroups(FrappeTestCase):
 		)
 
 
+def buying_archive_with_email(name: str, email: str):
+	"""An archive with this email whose Customer bought 40,000 (enough for a tier), inserted as a desk
+	user would."""
+	customer = make_customer(name)
+	doc = frappe.get_doc(
+		{"doctype": "Customer Archive", "full_name": name, "customer": customer, "email_id": email}
+	)
+	doc.flags.ignore_duplicates = True
+	doc.insert(ignore_permissions=True)
+	make_sales_invoice(customer, 40000)
+	return doc
+
+
 class TestTierEmailGroupsOnEdit(FrappeTestCase):
 	def test_a_changed_email_takes_its_place_in_the_group(self):
 		make_rule_set("_Email Edit Rules", grace=0)
-		customer = make_customer("_Mail Edit")
-		doc = frappe.get_doc(
-			{
-				"doctype": "Customer Archive",
-				"full_name": "_Mail Edit",
-				"customer": customer,
-				"email_id": "mail.old@example.com",
-			}
-		)
-		doc.flags.ignore_duplicates = True
-		doc.insert(ignore_permissions=True)
-		make_sales_invoice(customer, 40000)
+		doc = buying_archive_with_email("_Mail Edit", "mail.old@example.com")
 		engine.retier(archives=[doc.name], trigger="Manual")
 		group = benefits.email_group_title(frappe.db.get_value("Customer Archive", doc.name, "tier"))
 
@@ -341,18 +343,7 @@ class TestEmailGroupsCheckedAlongside(FrappeTestCase):
 		from unittest.mock import patch
 
 		make_rule_set("_Alongside Email Rules", grace=0)
-		customer = make_customer("_Mail Alongside")
-		doc = frappe.get_doc(
-			{
-				"doctype": "Customer Archive",
-				"full_name": "_Mail Alongside",
-				"customer": customer,
-				"email_id": "mail.alongside@example.com",
-			}
-		)
-		doc.flags.ignore_duplicates = True
-		doc.insert(ignore_permissions=True)
-		make_sales_invoice(customer, 40000)
+		doc = buying_archive_with_email("_Mail Alongside", "mail.alongside@example.com")
 		# (a second archive: a full run's first pass is taken by more archives than a chunk holds)
 		other = frappe.get_doc({"doctype": "Customer Archive", "full_name": "_Mail Alongside Too"})
 		other.flags.ignore_duplicates = True
