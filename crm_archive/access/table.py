@@ -189,11 +189,39 @@ def on_user_change(doc, method=None):
 	refresh(archives)
 
 
+ROW_NAME = "md5(concat_ws('|', {0}.`archive`, {0}.`user`, {0}.`reason`))"  # a row's name: its three facts
+
+
+def drifted() -> list[str]:
+	"""The archives whose kept rows differ from what a rebuild would write, found in the database (the rows
+	never come to Python: at 100k archives reading both sides into sets made this the one nightly step
+	growing faster than the site). Two anti-joins on the row name, the md5 of (archive, user, reason):
+	- a row a rebuild would write that is not kept as it would be written (missing, or its name kept with
+	  other facts);
+	- a kept row of an existing archive that no reason's query gives (its name is in none of them), or
+	  whose name is not that of its facts (edited in place)."""
+	queries = _row_queries("1 = 1")
+	missing = [
+		f"""select r.archive from ({query}) r left join {ACCESS} x on x.`name` = {ROW_NAME.format("r")}
+			and x.`archive` = r.archive and x.`user` = r.user and x.`reason` = r.reason
+		where x.`name` is null"""
+		for query in queries
+	]
+	extra = " and ".join(
+		f"x.`name` not in (select {ROW_NAME.format('r')} from ({query}) r)" for query in queries
+	)
+	return frappe.db.sql_list(
+		f"""select archive from ({" union ".join(missing)}
+			union select x.`archive` from {ACCESS} x join `tabCustomer Archive` a on a.`name` = x.`archive`
+			where x.`name` != {ROW_NAME.format("x")} or ({extra})) d
+		order by archive"""
+	)
+
+
 def daily_check() -> dict:
 	"""Nightly: converge whatever an event missed (a crashed request, a direct SQL edit), touching only
 	the rows that differ so reps' reads never wait on a table-wide rewrite."""
-	kept, wanted = snapshot(), expected()
-	stale = sorted({archive for archive, _user, _reason in kept ^ wanted})
+	stale = drifted()
 	for start in range(0, len(stale), 1000):
 		refresh(stale[start : start + 1000])
 	frappe.db.sql(
