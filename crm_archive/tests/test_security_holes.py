@@ -201,47 +201,57 @@ class TestSecurityHoles(FrappeTestCase):
 		frappe.db.rollback()
 
 	def test_nightly_access_check_repairs_every_kind_of_drift_and_only_its_archives(self):
-		"""A direct SQL edit drifts the table four ways; the nightly check repairs exactly those archives."""
-		access.daily_check()  # whatever other tests left: converged first, so the count below is ours
-		row_name = "md5(concat_ws('|', %(archive)s, %(user)s, %(reason)s))"
+		"""Direct SQL edits drift the table four ways, one at a time; each is seen (the digest differs) and
+		exactly its archive repaired, and a night with nothing drifted compares digests only."""
+		access.daily_check()  # whatever other tests left: converged first, so the counts below are ours
+		self.assertEqual(access.daily_check(), {"archives_refreshed": 0, "compared": "digest"})
+		rep_a, rep_b, rep_c = self.u["rep_a"], self.u["rep_b"], self.u["rep_c"]
+		gone = "Secq-no-such-archive"
 
 		def insert(archive, user, reason):
 			frappe.db.sql(
 				f"""insert into {access.ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
 					`owner`, `modified_by`, `docstatus`, `idx`)
-				values ({row_name}, %(archive)s, %(user)s, %(reason)s, now(6), now(6), 'Administrator',
-					'Administrator', 0, 0)""",
+				values (md5(concat_ws('|', %(archive)s, %(user)s, %(reason)s)), %(archive)s, %(user)s,
+					%(reason)s, now(6), now(6), 'Administrator', 'Administrator', 0, 0)""",
 				{"archive": archive, "user": user, "reason": reason},
 			)
 
-		rep_a, rep_b, rep_c = self.u["rep_a"], self.u["rep_b"], self.u["rep_c"]
+		drifts = {
+			"missing: rep_a's own row of A": (
+				lambda: frappe.db.sql(
+					f"delete from {access.ACCESS} where `archive` = %s and `user` = %s", (self.a, rep_a)
+				),
+				1,
+			),
+			"extra: rep_c given B": (lambda: insert(self.b, rep_c, "Share"), 1),
+			"edited in place: B's account-manager row now names rep_c": (
+				lambda: frappe.db.sql(
+					f"update {access.ACCESS} set `user` = %s where `archive` = %s and `user` = %s",
+					(rep_c, self.b, rep_b),
+				),
+				1,
+			),
+			"a row of an archive that does not exist": (lambda: insert(gone, rep_c, "Owner"), 0),
+		}
 		try:
-			# missing: rep_a's own row of A
-			frappe.db.sql(
-				f"delete from {access.ACCESS} where `archive` = %s and `user` = %s", (self.a, rep_a)
-			)
-			# extra: rep_c given B
-			insert(self.b, rep_c, "Share")
-			# tampered: B's account-manager row, its name kept, its user changed to rep_c
-			frappe.db.sql(
-				f"update {access.ACCESS} set `user` = %s where `archive` = %s and `user` = %s",
-				(rep_c, self.b, rep_b),
-			)
-			# a row of an archive that does not exist
-			insert("Secq-no-such-archive", rep_c, "Owner")
-			self.assertNotEqual(access.snapshot(), access.expected())
-
-			self.assertEqual(access.daily_check(), {"archives_refreshed": 2})
-
-			self.assertEqual(access.snapshot(), access.expected())
-			rows = frappe.db.sql(
-				f"select `archive`, `user`, `reason` from {access.ACCESS} where `archive` in %s",
-				[[self.a, self.b, "Secq-no-such-archive"]],
-			)
-			self.assertIn((self.a, rep_a, "Account Manager"), rows)
-			self.assertIn((self.b, rep_b, "Account Manager"), rows)
-			self.assertFalse([r for r in rows if r[1] == rep_c], rows)
-			self.assertEqual(access.daily_check(), {"archives_refreshed": 0})
+			for what, (drift, refreshed) in drifts.items():
+				with self.subTest(what):
+					drift()
+					self.assertFalse(access.in_step())
+					self.assertEqual(
+						access.daily_check(), {"archives_refreshed": refreshed, "compared": "rows"}
+					)
+					self.assertTrue(access.in_step())
+					self.assertEqual(access.snapshot(), access.expected())
+					rows = frappe.db.sql(
+						f"select `archive`, `user`, `reason` from {access.ACCESS} where `archive` in %s",
+						[[self.a, self.b, gone]],
+					)
+					self.assertIn((self.a, rep_a, "Account Manager"), rows)
+					self.assertIn((self.b, rep_b, "Account Manager"), rows)
+					self.assertFalse([r for r in rows if r[1] == rep_c], rows)
+			self.assertEqual(access.daily_check(), {"archives_refreshed": 0, "compared": "digest"})
 		finally:
 			frappe.db.rollback()
 
