@@ -113,11 +113,18 @@ def sql_row_renderer():
 	return render
 
 
+def _pass_rendered_through():
+	"""The connection writes a _Rendered value as it is (its encoder, registered once per connection)."""
+	if not frappe.db._conn:
+		frappe.db.connect()
+	frappe.db._conn.encoders.setdefault(_Rendered, lambda value, mapping=None: value.sql)
+
+
 def rendered_rows(rows) -> list[_Rendered]:
 	"""Rows written as SQL literals "(v1, v2, …)" (sql_row_renderer) to pass as a statement's values, one
 	%s placeholder a row: the connection writes each as it is."""
 	render = sql_row_renderer()
-	frappe.db._conn.encoders.setdefault(_Rendered, lambda value, mapping=None: value.sql)
+	_pass_rendered_through()
 	return [_Rendered(render(row)) for row in rows]
 
 
@@ -126,9 +133,7 @@ def insert_rendered(table: str, fields, rows: list[str], per_statement: int = 10
 	through frappe.db.sql with one placeholder a row, the rows passed through by the connection."""
 	if not rows:
 		return
-	if not frappe.db._conn:
-		frappe.db.connect()
-	frappe.db._conn.encoders.setdefault(_Rendered, lambda value, mapping=None: value.sql)
+	_pass_rendered_through()
 	columns = ", ".join(f"`{f}`" for f in fields)
 	for start in range(0, len(rows), per_statement):
 		part = [_Rendered(r) for r in rows[start : start + per_statement]]
