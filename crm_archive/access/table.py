@@ -34,26 +34,28 @@ def _granter_ok(col: str) -> str:
 def _row_queries(where: str) -> list[str]:
 	"""SELECT archive, user, reason for every reason; `where` filters `a` (the archive table). An archive
 	in the customer pool (crm_archive.pool) grants no restricted user anything, whatever its creator,
-	team, shares or assignments: reps see only the pool list's basic facts until one claims it."""
+	team, shares or assignments: reps see only the pool list's basic facts until one claims it. Each
+	statement gives a row once (distinct where one grant can have two sources: two group sales persons of
+	the same employee, two open assignments to the same user), so a rebuild's rows are the kept rows."""
 	where = f"a.`in_pool` = 0 and {where}"
 	return [
 		f"""select a.`name` as archive, a.`account_manager` as user, 'Account Manager' as reason from `tabCustomer Archive` a
 			where ifnull(a.`account_manager`, '') != '' and {where}""",
 		f"""select a.`name` as archive, a.`owner` as user, 'Owner' as reason from `tabCustomer Archive` a
 			where ifnull(a.`account_manager`, '') = '' and {where}""",
-		f"""select a.`name` as archive, g_emp.`user_id` as user, 'Team' as reason from `tabCustomer Archive` a
+		f"""select distinct a.`name` as archive, g_emp.`user_id` as user, 'Team' as reason from `tabCustomer Archive` a
 			join `tabEmployee` m_emp on m_emp.`user_id` = a.`account_manager`
 			join `tabSales Person` m_sp on m_sp.`employee` = m_emp.`name`
 			join `tabSales Person` g_sp on g_sp.`is_group` = 1 and g_sp.`lft` < m_sp.`lft`
 				and g_sp.`rgt` > m_sp.`rgt`
 			join `tabEmployee` g_emp on g_emp.`name` = g_sp.`employee`
 			where ifnull(g_emp.`user_id`, '') != '' and g_emp.`user_id` != a.`account_manager` and {where}""",
-		f"""select a.`name` as archive, t.`allocated_to` as user, 'Assignment' as reason from `tabToDo` t
+		f"""select distinct a.`name` as archive, t.`allocated_to` as user, 'Assignment' as reason from `tabToDo` t
 			join `tabCustomer Archive` a on a.`name` = t.`reference_name`
 			where t.`reference_type` = 'Customer Archive' and t.`status` = 'Open'
 				and ifnull(t.`allocated_to`, '') != '' and ifnull(t.`crm_reminder`, '') = ''
 				and {_granter_ok("t.`owner`")} and {where}""",
-		f"""select a.`name` as archive, s.`user` as user, 'Share' as reason from `tabDocShare` s
+		f"""select distinct a.`name` as archive, s.`user` as user, 'Share' as reason from `tabDocShare` s
 			join `tabCustomer Archive` a on a.`name` = s.`share_name`
 			where s.`share_doctype` = 'Customer Archive' and s.`read` = 1 and ifnull(s.`user`, '') != ''
 				and ifnull(s.`everyone`, 0) = 0 and {_granter_ok("s.`owner`")} and {where}""",
@@ -236,9 +238,8 @@ def in_step() -> bool:
 	"""Whether the kept rows are exactly what a rebuild would write, from scans and no join: the kept rows'
 	digest (by their stored names, none named otherwise than by its facts) against the digest of every
 	reason's rows (by the names their facts give), one statement per reason. A drift — a row missing, added,
-	edited in place, or left by an archive deleted behind the app's back — changes the count or a sum; a
-	rebuild that would write one row twice counts it twice, so the check then says no and the row-by-row
-	comparison decides."""
+	edited in place, or left by an archive deleted behind the app's back — changes the count or a sum (each
+	reason's statement gives a row once, so one grant with two sources does not count twice)."""
 	count, total, xor, misnamed = _digest(f"{ACCESS} r", "r.`name`", kept=True)
 	want_count = want_total = want_xor = 0
 	for query in _row_queries("1 = 1"):

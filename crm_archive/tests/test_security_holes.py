@@ -200,6 +200,36 @@ class TestSecurityHoles(FrappeTestCase):
 		self.assertEqual(access.snapshot(), incremental)
 		frappe.db.rollback()
 
+	def test_nightly_access_check_in_step_when_one_grant_has_two_sources(self):
+		"""Two open assignments of B to the same rep (made by a manager): one access row, and the nightly
+		digest still finds the table in step (a rebuild's duplicate must not count twice)."""
+		access.daily_check()
+		frappe.set_user(self.u["manager"])
+		try:
+			for _ in range(2):
+				frappe.get_doc(
+					{
+						"doctype": "ToDo",
+						"allocated_to": self.u["rep_c"],
+						"reference_type": "Customer Archive",
+						"reference_name": self.b,
+						"description": "secq twice",
+					}
+				).insert(ignore_permissions=True)
+			frappe.set_user("Administrator")
+			self.assertEqual(
+				frappe.db.count(
+					"Customer Archive Access",
+					{"archive": self.b, "user": self.u["rep_c"], "reason": "Assignment"},
+				),
+				1,
+			)
+			self.assertTrue(access.in_step())
+			self.assertEqual(access.daily_check(), {"archives_refreshed": 0, "compared": "digest"})
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback()
+
 	def test_nightly_access_check_repairs_every_kind_of_drift_and_only_its_archives(self):
 		"""Direct SQL edits drift the table four ways, one at a time; each is seen (the digest differs) and
 		exactly its archive repaired, and a night with nothing drifted compares digests only."""
