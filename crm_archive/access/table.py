@@ -20,6 +20,7 @@ construction; `tests` compares the two after a sequence of real events.
 import frappe
 
 ACCESS = "`tabCustomer Archive Access`"
+ROW_NAME = "md5(concat_ws('|', {0}.`archive`, {0}.`user`, {0}.`reason`))"  # a row's name: its three facts
 GRANTER_ROLES = ("System Manager", "CRM Archive Manager")
 
 
@@ -62,16 +63,21 @@ def _row_queries(where: str) -> list[str]:
 	]
 
 
+def _write(query: str, values: dict | None = None):
+	"""Insert the rows one of _row_queries gives, each named by its facts (ROW_NAME)."""
+	frappe.db.sql(
+		f"""insert ignore into {ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
+			`owner`, `modified_by`, `docstatus`, `idx`)
+		select {ROW_NAME.format("r")}, r.archive, r.user, r.reason, now(6), now(6), 'Administrator',
+			'Administrator', 0, 0
+		from ({query}) r""",
+		values or {},
+	)
+
+
 def _insert(where: str, values: dict | None = None):
 	for query in _row_queries(where):
-		frappe.db.sql(
-			f"""insert ignore into {ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
-				`owner`, `modified_by`, `docstatus`, `idx`)
-			select md5(concat_ws('|', r.archive, r.user, r.reason)), r.archive, r.user, r.reason, now(6),
-				now(6), 'Administrator', 'Administrator', 0, 0
-			from ({query}) r""",
-			values or {},
-		)
+		_write(query, values)
 
 
 def refresh(archives) -> None:
@@ -93,13 +99,7 @@ def rebuild_all() -> int:
 def refresh_team() -> None:
 	"""The Sales Person tree or an employee's user changed: recompute every Team row (set-based)."""
 	frappe.db.sql(f"delete from {ACCESS} where `reason` = 'Team'")
-	frappe.db.sql(
-		f"""insert ignore into {ACCESS} (`name`, `archive`, `user`, `reason`, `creation`, `modified`,
-			`owner`, `modified_by`, `docstatus`, `idx`)
-		select md5(concat_ws('|', r.archive, r.user, r.reason)), r.archive, r.user, r.reason, now(6),
-			now(6), 'Administrator', 'Administrator', 0, 0
-		from ({_row_queries("1 = 1")[2]}) r"""
-	)
+	_write(_row_queries("1 = 1")[2])
 
 
 def snapshot() -> set[tuple[str, str, str]]:
@@ -189,9 +189,6 @@ def on_user_change(doc, method=None):
 		{"u": doc.name},
 	)
 	refresh(archives)
-
-
-ROW_NAME = "md5(concat_ws('|', {0}.`archive`, {0}.`user`, {0}.`reason`))"  # a row's name: its three facts
 
 
 def drifted() -> list[str]:
